@@ -1,0 +1,66 @@
+# aeron-bypass build, test and benchmark entry points.
+#
+#   make run    build and start the media driver on the auto-probed backend
+#   make test   format and static checks, unit, integration (root) and race tests
+#   make bench  benchmarks with allocation counts
+
+GO          ?= go
+BIN         := bin/aeron-bypass
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Build with the DPDK backend when libdpdk is installed.
+TAGS        ?= $(shell pkg-config --exists libdpdk 2>/dev/null && echo dpdk)
+GOFLAGS_TAGS = $(if $(TAGS),-tags '$(TAGS)')
+# The Java Aeron peers used by the interop tests (fetched from Maven Central).
+AERON_JAVA_VERSION ?= 1.51.0
+JAVA_DIR    := $(CURDIR)/.cache/java
+export AERON_ALL_JAR ?= $(JAVA_DIR)/aeron-all-$(AERON_JAVA_VERSION).jar
+# Packages whose tests do not busy-spin; the race detector runs on these.
+RACE_PKGS   ?= $(shell $(GO) list ./... | grep -v -e /test/ -e /cmd/)
+TEST_TIMEOUT ?= 20m
+
+.PHONY: all build run test unit race lint fmt vet staticcheck bench generate check-generate java-deps clean
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/aeron-bypass
+
+run: build
+	./$(BIN)
+
+test: lint java-deps unit race
+
+unit:
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+race:
+	$(GO) test $(GOFLAGS_TAGS) -race -count=1 -timeout $(TEST_TIMEOUT) -short $(RACE_PKGS)
+
+lint: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(GOFLAGS_TAGS) ./...
+
+staticcheck:
+	$(STATICCHECK) $(GOFLAGS_TAGS) ./...
+
+bench:
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+generate:
+	$(GO) generate ./...
+
+java-deps: $(AERON_ALL_JAR)
+
+$(AERON_ALL_JAR):
+	mkdir -p $(JAVA_DIR)
+	mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy \
+		-Dartifact=io.aeron:aeron-all:$(AERON_JAVA_VERSION) -DoutputDirectory=$(JAVA_DIR)
+
+clean:
+	rm -rf bin .cache
+	$(GO) clean -testcache
