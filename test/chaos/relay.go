@@ -40,6 +40,8 @@ type Config struct {
 	MaxQueue int
 }
 
+const socketBuffer = 4 << 20
+
 // Stats counts what the relay did, per direction.
 type Stats struct {
 	Forwarded, Dropped, Duplicated, Reordered, Overflow uint64
@@ -108,6 +110,9 @@ func New(cfg Config) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay listen on %s: %w", cfg.Listen, err)
 	}
+	// Large buffers so the relay itself loses nothing it was not told to.
+	_ = conn.SetReadBuffer(socketBuffer)
+	_ = conn.SetWriteBuffer(socketBuffer)
 	r := &Relay{
 		cfg:    cfg,
 		listen: conn,
@@ -184,6 +189,8 @@ func (r *Relay) flowFor(src netip.AddrPort) (*flow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay upstream socket for %s: %w", src, err)
 	}
+	_ = up.SetReadBuffer(socketBuffer)
+	_ = up.SetWriteBuffer(socketBuffer)
 	f := &flow{source: src, upstream: up}
 	r.flows[src] = f
 	r.wg.Add(1)

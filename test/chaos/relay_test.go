@@ -15,6 +15,7 @@ func echoTarget(t *testing.T) (*net.UDPConn, netip.AddrPort, chan uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_ = c.SetReadBuffer(socketBuffer)
 	t.Cleanup(func() { c.Close() })
 	seen := make(chan uint64, 100000)
 	go func() {
@@ -77,7 +78,7 @@ func runRelay(t *testing.T, fwd Impairment, seed int64, n int) (forwardSeen, rep
 		if _, err := src.WriteToUDPAddrPort(msg, r.Addr()); err != nil {
 			t.Fatal(err)
 		}
-		if i%64 == 0 {
+		if i%16 == 0 {
 			time.Sleep(time.Millisecond) // stay within socket buffers
 		}
 	}
