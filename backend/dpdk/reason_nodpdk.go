@@ -1,0 +1,5 @@
+//go:build !dpdk
+
+package dpdk
+
+const unavailable = "not built in (build with -tags dpdk; needs libdpdk-dev)"
