@@ -1,0 +1,92 @@
+package broadcast
+
+import (
+	"encoding/binary"
+	"errors"
+	"testing"
+
+	"github.com/aeron-bypass/aeron-bypass/driver/shm"
+)
+
+func pair(t testing.TB, capacity int) (*Transmitter, *CopyReceiver) {
+	buf := shm.NewAtomicBuffer(make([]byte, capacity+TrailerLength))
+	tx, err := NewTransmitter(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, err := NewReceiver(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx, NewCopyReceiver(rx)
+}
+
+func TestTransmitReceiveAcrossWrap(t *testing.T) {
+	tx, rx := pair(t, 1024)
+	want := uint32(0)
+	for i := uint32(0); i < 2000; i++ {
+		msg := make([]byte, 4+int(i%50))
+		binary.LittleEndian.PutUint32(msg, i)
+		if err := tx.Transmit(int32(1+i%3), msg); err != nil {
+			t.Fatal(err)
+		}
+		n, err := rx.Receive(func(typ int32, b []byte) {
+			if got := binary.LittleEndian.Uint32(b); got != want || typ != int32(1+want%3) || len(b) != 4+int(want%50) {
+				t.Fatalf("record %d type %d len %d, want %d", got, typ, len(b), want)
+			}
+			want++
+		})
+		if err != nil || n != 1 {
+			t.Fatalf("receive %d: %d %v", i, n, err)
+		}
+	}
+}
+
+func TestLapped(t *testing.T) {
+	tx, rx := pair(t, 1024)
+	msg := make([]byte, 56)
+	for i := 0; i < 100; i++ {
+		if err := tx.Transmit(1, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := rx.Receive(func(int32, []byte) {})
+	if !errors.Is(err, ErrLapped) {
+		t.Fatalf("lapping not reported: %v", err)
+	}
+	// After a lap the receiver continues with new records.
+	if err := tx.Transmit(2, []byte("fresh")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := rx.Receive(func(typ int32, b []byte) {
+		if typ != 2 || string(b) != "fresh" {
+			t.Fatalf("got %d %q", typ, b)
+		}
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("after lap: %d %v", n, err)
+	}
+}
+
+func TestNoAllocations(t *testing.T) {
+	tx, rx := pair(t, 64*1024)
+	msg := make([]byte, 32)
+	h := func(int32, []byte) {}
+	if a := testing.AllocsPerRun(1000, func() {
+		_ = tx.Transmit(1, msg)
+		_, _ = rx.Receive(h)
+	}); a != 0 {
+		t.Fatalf("%v allocations", a)
+	}
+}
+
+func BenchmarkTransmitReceive(b *testing.B) {
+	tx, rx := pair(b, 1<<20)
+	msg := make([]byte, 32)
+	h := func(int32, []byte) {}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = tx.Transmit(1, msg)
+		_, _ = rx.Receive(h)
+	}
+}

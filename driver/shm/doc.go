@@ -1,0 +1,11 @@
+// Package shm gives atomic and plain little-endian access to memory that
+// other processes share, usually a memory-mapped file, and maps such files.
+//
+// It is one of the few places in the project that uses unsafe: every other
+// package reaches shared memory through an AtomicBuffer. Ordered and
+// volatile accessors use sync/atomic, which is sequentially consistent and
+// so satisfies every release/acquire pairing Aeron's C and Java code rely on
+// (aeron_atomic.h). Atomic fields must sit at their natural alignment within
+// a mapping, which Aeron's layouts guarantee; plain accessors take any
+// offset.
+package shm
