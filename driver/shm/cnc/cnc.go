@@ -1,0 +1,215 @@
+package cnc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aeron-bypass/aeron-bypass/driver/shm"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/ringbuffer"
+)
+
+// FileName is the file's name in aeron.dir.
+const FileName = "cnc.dat"
+
+// Version is CnC 0.2.0, composed as (major<<16 | minor<<8 | patch).
+const Version int32 = 2 << 8 // 0.2.0
+
+// MetadataLength is the header before the first section.
+const MetadataLength = 128
+
+// Header offsets.
+const (
+	versionOffset               = 0
+	toDriverLengthOffset        = 4
+	toClientsLengthOffset       = 8
+	counterMetadataLengthOffset = 12
+	counterValuesLengthOffset   = 16
+	errorLogLengthOffset        = 20
+	clientLivenessOffset        = 24
+	startTimestampOffset        = 32
+	pidOffset                   = 40
+	filePageSizeOffset          = 48
+)
+
+// Lengths are the section lengths.
+type Lengths struct {
+	ToDriver, ToClients, CounterMetadata, CounterValues, ErrorLog int
+}
+
+func (l Lengths) total() int {
+	return MetadataLength + l.ToDriver + l.ToClients + l.CounterMetadata + l.CounterValues + l.ErrorLog
+}
+
+// Params describe a new file.
+type Params struct {
+	Lengths
+	ClientLivenessTimeout time.Duration
+	StartTimestampMs      int64
+	PID                   int64
+	FilePageSize          int
+}
+
+// File is a mapped cnc.dat.
+type File struct {
+	m       *shm.MappedFile
+	buf     shm.AtomicBuffer
+	lengths Lengths
+}
+
+// Create writes a new cnc.dat in dir with every field but the version; the
+// driver calls Ready once its structures are initialised.
+func Create(dir string, p Params) (*File, error) {
+	length := shm.AlignInt(p.total(), max(p.FilePageSize, 4096))
+	m, err := shm.MapNewFile(filepath.Join(dir, FileName), int64(length), 0o600, false)
+	if err != nil {
+		return nil, fmt.Errorf("create cnc file: %w", err)
+	}
+	b := m.Buffer()
+	b.PutInt32(toDriverLengthOffset, int32(p.ToDriver))
+	b.PutInt32(toClientsLengthOffset, int32(p.ToClients))
+	b.PutInt32(counterMetadataLengthOffset, int32(p.CounterMetadata))
+	b.PutInt32(counterValuesLengthOffset, int32(p.CounterValues))
+	b.PutInt32(errorLogLengthOffset, int32(p.ErrorLog))
+	b.PutInt64(clientLivenessOffset, int64(p.ClientLivenessTimeout))
+	b.PutInt64(startTimestampOffset, p.StartTimestampMs)
+	b.PutInt64(pidOffset, p.PID)
+	b.PutInt32(filePageSizeOffset, int32(p.FilePageSize))
+	return &File{m: m, buf: b, lengths: p.Lengths}, nil
+}
+
+// Ready publishes the version, which tells clients the file is usable.
+func (f *File) Ready() { f.buf.PutInt32Ordered(versionOffset, Version) }
+
+// ErrNotReady means the file exists but no driver has finished writing it.
+var ErrNotReady = errors.New("cnc file not ready")
+
+// Open maps an existing cnc.dat for reading, as clients and tools do. It
+// fails if the file is not ready or of another major version.
+func Open(dir string) (*File, error) {
+	path := filepath.Join(dir, FileName)
+	m, err := shm.MapExistingFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fromMapping(m)
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+func fromMapping(m *shm.MappedFile) (*File, error) {
+	b := m.Buffer()
+	if b.Capacity() < MetadataLength {
+		return nil, ErrNotReady
+	}
+	v := b.GetInt32Volatile(versionOffset)
+	if v == 0 {
+		return nil, ErrNotReady
+	}
+	if v>>16 != Version>>16 {
+		return nil, fmt.Errorf("cnc version %s is incompatible with %s (major versions differ)", VersionString(v), VersionString(Version))
+	}
+	l := Lengths{
+		ToDriver:        int(b.GetInt32(toDriverLengthOffset)),
+		ToClients:       int(b.GetInt32(toClientsLengthOffset)),
+		CounterMetadata: int(b.GetInt32(counterMetadataLengthOffset)),
+		CounterValues:   int(b.GetInt32(counterValuesLengthOffset)),
+		ErrorLog:        int(b.GetInt32(errorLogLengthOffset)),
+	}
+	if l.ToDriver < 0 || l.ToClients < 0 || l.CounterMetadata < 0 || l.CounterValues < 0 || l.ErrorLog < 0 || l.total() > b.Capacity() {
+		return nil, fmt.Errorf("cnc sections (%d bytes) do not fit the file (%d bytes)", l.total(), b.Capacity())
+	}
+	return &File{m: m, buf: b, lengths: l}, nil
+}
+
+// VersionString renders a composed version.
+func VersionString(v int32) string { return fmt.Sprintf("%d.%d.%d", v>>16, (v>>8)&0xff, v&0xff) }
+
+func (f *File) section(before, length int) shm.AtomicBuffer {
+	return f.buf.Slice(MetadataLength+before, length)
+}
+
+// ToDriver is the to-driver ring buffer section.
+func (f *File) ToDriver() shm.AtomicBuffer { return f.section(0, f.lengths.ToDriver) }
+
+// ToClients is the broadcast buffer section.
+func (f *File) ToClients() shm.AtomicBuffer {
+	return f.section(f.lengths.ToDriver, f.lengths.ToClients)
+}
+
+// CountersMetadata is the counters metadata section.
+func (f *File) CountersMetadata() shm.AtomicBuffer {
+	return f.section(f.lengths.ToDriver+f.lengths.ToClients, f.lengths.CounterMetadata)
+}
+
+// CountersValues is the counters values section.
+func (f *File) CountersValues() shm.AtomicBuffer {
+	return f.section(f.lengths.ToDriver+f.lengths.ToClients+f.lengths.CounterMetadata, f.lengths.CounterValues)
+}
+
+// ErrorLog is the distinct error log section.
+func (f *File) ErrorLog() shm.AtomicBuffer {
+	return f.section(f.lengths.ToDriver+f.lengths.ToClients+f.lengths.CounterMetadata+f.lengths.CounterValues, f.lengths.ErrorLog)
+}
+
+// ClientLivenessTimeout from the header.
+func (f *File) ClientLivenessTimeout() time.Duration {
+	return time.Duration(f.buf.GetInt64(clientLivenessOffset))
+}
+
+// StartTimestamp is the driver's start time, epoch ms.
+func (f *File) StartTimestamp() int64 { return f.buf.GetInt64(startTimestampOffset) }
+
+// PID is the driver's process id.
+func (f *File) PID() int64 { return f.buf.GetInt64(pidOffset) }
+
+// Path is the file's path.
+func (f *File) Path() string { return f.m.Path() }
+
+// DriverHeartbeatMs is the to-driver ring's consumer heartbeat: the time the
+// driver last proved it was alive, -1 after an orderly shutdown.
+func (f *File) DriverHeartbeatMs() int64 {
+	td := f.ToDriver()
+	return td.GetInt64Volatile(td.Capacity() - ringbuffer.TrailerLength + 640)
+}
+
+// Sync flushes the file.
+func (f *File) Sync() error { return f.m.Sync() }
+
+// Close unmaps the file.
+func (f *File) Close() error { return f.m.Close() }
+
+// Liveness describes the driver behind an existing cnc.dat.
+type Liveness struct {
+	Active      bool
+	PID         int64
+	HeartbeatMs int64
+}
+
+// CheckDriver reports whether a live driver owns dir: a ready cnc.dat whose
+// heartbeat is younger than timeout.
+func CheckDriver(dir string, timeout time.Duration, nowMs int64) (Liveness, error) {
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return Liveness{}, nil
+		}
+		return Liveness{}, err
+	}
+	f, err := Open(dir)
+	if err != nil {
+		if errors.Is(err, ErrNotReady) {
+			return Liveness{}, nil
+		}
+		return Liveness{}, err
+	}
+	defer f.Close()
+	hb := f.DriverHeartbeatMs()
+	l := Liveness{PID: f.PID(), HeartbeatMs: hb}
+	l.Active = hb > 0 && nowMs-hb <= timeout.Milliseconds()
+	return l, nil
+}

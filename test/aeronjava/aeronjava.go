@@ -1,0 +1,246 @@
+package aeronjava
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Version is the Aeron release the tests run against.
+const Version = "1.51.0"
+
+// Jar locates aeron-all: $AERON_ALL_JAR, else .cache/java under the
+// repository root. A missing jar fails the test with what to run.
+func Jar(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("AERON_ALL_JAR"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	_, file, _, _ := runtime.Caller(0)
+	p := filepath.Join(filepath.Dir(file), "..", "..", ".cache", "java", "aeron-all-"+Version+".jar")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("Aeron Java jar not found (%v): run `make java-deps`", err)
+	}
+	return p
+}
+
+// JavaArgs is the java command line prefix for Aeron 1.47+ on Java 17.
+func JavaArgs(classpath string, props map[string]string) []string {
+	args := []string{"-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", classpath}
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "-D"+k+"="+props[k])
+	}
+	return args
+}
+
+// Process is a running program whose output is kept for the test log.
+type Process struct {
+	Cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+	err  error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Start runs name with args; the process is killed when the test ends.
+func Start(t testing.TB, env []string, name string, args ...string) *Process {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p := &Process{Cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.Stop(5 * time.Second)
+		if t.Failed() {
+			t.Logf("output of %s:\n%s", filepath.Base(name)+" "+lastArg(args), p.Output())
+		}
+	})
+	return p
+}
+
+func lastArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[len(args)-1]
+}
+
+// Output is what the process printed so far.
+func (p *Process) Output() string { return p.out.String() }
+
+// Wait waits up to d for the process to exit and returns its error.
+func (p *Process) Wait(d time.Duration) (error, bool) {
+	select {
+	case <-p.done:
+		return p.err, true
+	case <-time.After(d):
+		return nil, false
+	}
+}
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stop sends SIGTERM, then SIGKILL after grace.
+func (p *Process) Stop(grace time.Duration) {
+	if p.Exited() {
+		return
+	}
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
+	if _, ok := p.Wait(grace); !ok {
+		_ = p.Cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// Kill sends SIGKILL and waits.
+func (p *Process) Kill() {
+	if p.Exited() {
+		return
+	}
+	_ = p.Cmd.Process.Kill()
+	<-p.done
+}
+
+// DriverProps are the settings the tests give a Java driver: one shared
+// thread that sleeps when idle, so two cores are not starved.
+func DriverProps(dir string) map[string]string {
+	return map[string]string{
+		"aeron.dir":                     dir,
+		"aeron.threading.mode":          "SHARED",
+		"aeron.shared.idle.strategy":    "backoff",
+		"aeron.dir.delete.on.start":     "true",
+		"aeron.dir.delete.on.shutdown":  "true",
+		"aeron.term.buffer.sparse.file": "true",
+		"aeron.ipc.term.buffer.length":  "1m",
+		"aeron.term.buffer.length":      "1m",
+	}
+}
+
+// StartMediaDriver runs Aeron's Java media driver on dir and waits until
+// its cnc.dat is ready and its heartbeat is set.
+func StartMediaDriver(t testing.TB, dir string, extra map[string]string) *Process {
+	t.Helper()
+	props := DriverProps(dir)
+	for k, v := range extra {
+		props[k] = v
+	}
+	p := Start(t, nil, "java", append(JavaArgs(Jar(t), props), "io.aeron.driver.MediaDriver")...)
+	WaitForDriver(t, dir, p, 30*time.Second)
+	return p
+}
+
+// WaitForDriver waits until dir/cnc.dat has a version and a heartbeat.
+func WaitForDriver(t testing.TB, dir string, p *Process, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if p != nil && p.Exited() {
+			t.Fatalf("driver exited before it was ready:\n%s", p.Output())
+		}
+		if ready(dir) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("driver on %s not ready after %v", dir, timeout)
+}
+
+// ready reads the cnc header directly, so this package depends on nothing
+// it might be used to test.
+func ready(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "cnc.dat"))
+	if err != nil || len(b) < 128 {
+		return false
+	}
+	if binary.LittleEndian.Uint32(b) == 0 {
+		return false
+	}
+	toDriver := int(binary.LittleEndian.Uint32(b[4:]))
+	off := 128 + toDriver - 768 + 640
+	if off+8 > len(b) {
+		return false
+	}
+	return binary.LittleEndian.Uint64(b[off:]) != 0
+}
+
+// Run runs a Java main class to completion within timeout and returns its
+// output; it fails the test on a non-zero exit or a timeout.
+func Run(t testing.TB, classpath string, props map[string]string, timeout time.Duration, mainClass string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "java", append(append(JavaArgs(classpath, props), mainClass), args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", mainClass, err, out)
+	}
+	return string(out)
+}
+
+// Compile compiles the Java sources in srcDir against the jar into a temp
+// dir and returns a classpath holding both.
+func Compile(t testing.TB, srcDir string) string {
+	t.Helper()
+	jar := Jar(t)
+	outDir := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(srcDir, "*.java"))
+	if len(files) == 0 {
+		t.Fatalf("no Java sources in %s", srcDir)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	args := append([]string{"-d", outDir, "-cp", jar}, files...)
+	if out, err := exec.CommandContext(ctx, "javac", args...).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	return outDir + string(os.PathListSeparator) + jar
+}
+
+// Describe is a short description for messages.
+func (p *Process) Describe() string { return fmt.Sprintf("pid %d", p.Cmd.Process.Pid) }
