@@ -98,3 +98,25 @@ func (m *MappedFile) Close() error {
 	}
 	return nil
 }
+
+// MapFile maps path read-write and shared. With create it makes a new file
+// of length bytes (mode 0600, every page allocated, failing if it exists);
+// without, it maps an existing file, which must hold at least length bytes
+// (length 0 maps the whole file).
+func MapFile(path string, length int, create bool) (*MappedFile, error) {
+	if create {
+		return MapNewFile(path, int64(length), 0o600, false)
+	}
+	m, err := MapExistingFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if m.Length() < length {
+		m.Close()
+		return nil, fmt.Errorf("map %s: file holds %d bytes, want %d", path, m.Length(), length)
+	}
+	return m, nil
+}
+
+// MapExisting maps the whole of an existing file read-write and shared.
+func MapExisting(path string) (*MappedFile, error) { return MapExistingFile(path) }

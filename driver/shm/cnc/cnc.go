@@ -59,10 +59,37 @@ type File struct {
 	lengths Lengths
 }
 
-// Create writes a new cnc.dat in dir with every field but the version; the
-// driver calls Ready once its structures are initialised.
-func Create(dir string, p Params) (*File, error) {
-	length := shm.AlignInt(p.total(), max(p.FilePageSize, 4096))
+// Create writes a new cnc.dat in dir and publishes it: the header and the
+// (zeroed, hence empty) sections first, the version last with release order,
+// so a client that sees the version sees a usable file (CncFileDescriptor,
+// §3). The file length is the header plus the sections rounded up to the
+// file page size, as Aeron computes it.
+func Create(dir string, l Lengths, clientLivenessTimeoutNs int64, startTimestampMs int64, pid int64, filePageSize int) (*File, error) {
+	f, err := CreateFile(dir, Params{
+		Lengths:               l,
+		ClientLivenessTimeout: time.Duration(clientLivenessTimeoutNs),
+		StartTimestampMs:      startTimestampMs,
+		PID:                   pid,
+		FilePageSize:          filePageSize,
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.Ready()
+	return f, nil
+}
+
+// CreateFile writes a new cnc.dat in dir with every field but the version,
+// for a driver that initialises its structures before calling Ready.
+func CreateFile(dir string, p Params) (*File, error) {
+	if p.ToDriver <= 0 || p.ToClients <= 0 || p.CounterMetadata <= 0 || p.CounterValues <= 0 || p.ErrorLog <= 0 {
+		return nil, fmt.Errorf("create cnc file in %s: every section needs a positive length: %+v", dir, p.Lengths)
+	}
+	pageSize := p.FilePageSize
+	if !shm.IsPowerOfTwo(pageSize) {
+		pageSize = 4096
+	}
+	length := shm.AlignInt(p.total(), pageSize)
 	m, err := shm.MapNewFile(filepath.Join(dir, FileName), int64(length), 0o600, false)
 	if err != nil {
 		return nil, fmt.Errorf("create cnc file: %w", err)
@@ -76,7 +103,7 @@ func Create(dir string, p Params) (*File, error) {
 	b.PutInt64(clientLivenessOffset, int64(p.ClientLivenessTimeout))
 	b.PutInt64(startTimestampOffset, p.StartTimestampMs)
 	b.PutInt64(pidOffset, p.PID)
-	b.PutInt32(filePageSizeOffset, int32(p.FilePageSize))
+	b.PutInt32(filePageSizeOffset, int32(pageSize))
 	return &File{m: m, buf: b, lengths: p.Lengths}, nil
 }
 
@@ -86,10 +113,30 @@ func (f *File) Ready() { f.buf.PutInt32Ordered(versionOffset, Version) }
 // ErrNotReady means the file exists but no driver has finished writing it.
 var ErrNotReady = errors.New("cnc file not ready")
 
-// Open maps an existing cnc.dat for reading, as clients and tools do. It
-// fails if the file is not ready or of another major version.
-func Open(dir string) (*File, error) {
+// DefaultOpenTimeout is how long Open waits for a driver to publish the
+// file.
+const DefaultOpenTimeout = 2 * time.Second
+
+// Open maps an existing cnc.dat, as clients and tools do, waiting up to
+// DefaultOpenTimeout for the driver to publish it. It fails if the file is
+// not ready by then or of another major version.
+func Open(dir string) (*File, error) { return OpenTimeout(dir, DefaultOpenTimeout) }
+
+// OpenTimeout is Open with a chosen wait; 0 tries once.
+func OpenTimeout(dir string, timeout time.Duration) (*File, error) {
 	path := filepath.Join(dir, FileName)
+	deadline := time.Now().Add(timeout)
+	const pollInterval = 10 * time.Millisecond
+	for {
+		f, err := openOnce(path)
+		if err == nil || !errors.Is(err, ErrNotReady) || !time.Now().Before(deadline) {
+			return f, err
+		}
+		time.Sleep(min(pollInterval, time.Until(deadline)))
+	}
+}
+
+func openOnce(path string) (*File, error) {
 	m, err := shm.MapExistingFile(path)
 	if err != nil {
 		return nil, err
@@ -175,7 +222,7 @@ func (f *File) Path() string { return f.m.Path() }
 // driver last proved it was alive, -1 after an orderly shutdown.
 func (f *File) DriverHeartbeatMs() int64 {
 	td := f.ToDriver()
-	return td.GetInt64Volatile(td.Capacity() - ringbuffer.TrailerLength + 640)
+	return td.GetInt64Volatile(td.Capacity() - ringbuffer.TrailerLength + ringbuffer.ConsumerHeartbeatOffset)
 }
 
 // Sync flushes the file.
@@ -192,24 +239,33 @@ type Liveness struct {
 }
 
 // CheckDriver reports whether a live driver owns dir: a ready cnc.dat whose
-// heartbeat is younger than timeout.
+// heartbeat is younger than timeout at nowMs. A file still being written is
+// waited for up to timeout, as a driver starting right now is live.
 func CheckDriver(dir string, timeout time.Duration, nowMs int64) (Liveness, error) {
 	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return Liveness{}, nil
 		}
-		return Liveness{}, err
+		return Liveness{}, fmt.Errorf("check driver in %s: %w", dir, err)
 	}
-	f, err := Open(dir)
+	f, err := OpenTimeout(dir, timeout)
 	if err != nil {
 		if errors.Is(err, ErrNotReady) {
 			return Liveness{}, nil
 		}
-		return Liveness{}, err
+		return Liveness{}, fmt.Errorf("check driver in %s: %w", dir, err)
 	}
 	defer f.Close()
 	hb := f.DriverHeartbeatMs()
 	l := Liveness{PID: f.PID(), HeartbeatMs: hb}
 	l.Active = hb > 0 && nowMs-hb <= timeout.Milliseconds()
 	return l, nil
+}
+
+// IsDriverActive reports whether a driver whose heartbeat is younger than
+// timeout owns dir, for refusing to start over a live driver. It returns
+// that driver's pid and last heartbeat (epoch ms) when a cnc.dat exists.
+func IsDriverActive(dir string, timeout time.Duration) (active bool, pid int64, lastHeartbeatMs int64, err error) {
+	l, err := CheckDriver(dir, timeout, time.Now().UnixMilli())
+	return l.Active, l.PID, l.HeartbeatMs, err
 }

@@ -1,6 +1,9 @@
 package cnc
 
 import (
+	"errors"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,12 +16,12 @@ func TestCreateOpen(t *testing.T) {
 		Lengths:               Lengths{ToDriver: 1<<16 + 768, ToClients: 1<<16 + 128, CounterMetadata: 4 * 8192, CounterValues: 8192, ErrorLog: 4096},
 		ClientLivenessTimeout: 10 * time.Second, StartTimestampMs: 1234, PID: 42, FilePageSize: 4096,
 	}
-	f, err := Create(dir, p)
+	f, err := CreateFile(dir, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := Open(dir); err == nil {
+	if _, err := OpenTimeout(dir, 20*time.Millisecond); !errors.Is(err, ErrNotReady) {
 		t.Fatal("opened before ready")
 	}
 	rb, err := ringbuffer.New(f.ToDriver())
@@ -47,5 +50,48 @@ func TestCreateOpen(t *testing.T) {
 	}
 	if VersionString(Version) != "0.2.0" || Version != 0x200 {
 		t.Fatal("version")
+	}
+}
+
+func TestCreatePublishesAndIsDriverActive(t *testing.T) {
+	dir := t.TempDir()
+	l := Lengths{ToDriver: 1<<10 + 768, ToClients: 1<<10 + 128, CounterMetadata: 4 * 1024, CounterValues: 1024, ErrorLog: 1024}
+	f, err := Create(dir, l, int64(10*time.Second), 1, 77, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if st, err := os.Stat(f.Path()); err != nil || st.Size()%4096 != 0 || st.Size() < int64(MetadataLength+l.ToDriver+l.ToClients+l.CounterMetadata+l.CounterValues+l.ErrorLog) {
+		t.Fatalf("file length: %v %v", st, err)
+	}
+	if _, err := Create(dir, l, 0, 0, 0, 4096); err == nil {
+		t.Fatal("created over an existing cnc.dat")
+	}
+	rb, err := ringbuffer.New(f.ToDriver())
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, _, _, err := IsDriverActive(dir, time.Second)
+	if err != nil || active {
+		t.Fatalf("no heartbeat yet, active=%v err=%v", active, err)
+	}
+	rb.SetConsumerHeartbeatTime(time.Now().UnixMilli())
+	active, pid, hb, err := IsDriverActive(dir, time.Second)
+	if err != nil || !active || pid != 77 || hb <= 0 {
+		t.Fatalf("active=%v pid=%d hb=%d err=%v", active, pid, hb, err)
+	}
+}
+
+func TestOpenRejectsOtherMajorVersion(t *testing.T) {
+	dir := t.TempDir()
+	f, err := CreateFile(dir, Params{Lengths: Lengths{ToDriver: 1<<10 + 768, ToClients: 1<<10 + 128, CounterMetadata: 4096, CounterValues: 1024, ErrorLog: 1024}, FilePageSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.buf.PutInt32Ordered(versionOffset, 1<<16)
+	_, err = Open(dir)
+	if err == nil || !strings.Contains(err.Error(), "cnc version 1.0.0 is incompatible with 0.2.0") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package counters
 
 import (
 	"errors"
-	"fmt"
 	"math"
 
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
@@ -80,12 +79,12 @@ type Manager struct {
 }
 
 // NewManager manages the counters in meta and values. clock returns epoch
-// milliseconds; a freed id is reused after freeToReuseMs.
-func NewManager(meta, values shm.AtomicBuffer, clock func() int64, freeToReuseMs int64) (*Manager, error) {
-	if values.Capacity()%ValueLength != 0 || meta.Capacity() < values.Capacity()/ValueLength*MetadataLength {
-		return nil, fmt.Errorf("counters: metadata of %d bytes cannot describe %d bytes of values", meta.Capacity(), values.Capacity())
-	}
-	return &Manager{meta: meta, values: values, maxID: int32(values.Capacity()/ValueLength) - 1, highWater: -1, clock: clock, reuseMs: freeToReuseMs}, nil
+// milliseconds; a freed id is reused after freeToReuseMs. The number of
+// counters is what both buffers can hold (values of 128 bytes, metadata of
+// 512 bytes each, §6.1).
+func NewManager(meta, values shm.AtomicBuffer, clock func() int64, freeToReuseMs int64) *Manager {
+	maxID := int32(min(values.Capacity()/ValueLength, meta.Capacity()/MetadataLength)) - 1
+	return &Manager{meta: meta, values: values, maxID: maxID, highWater: -1, clock: clock, reuseMs: freeToReuseMs}
 }
 
 // Allocate takes a counter id, writes its type, key and label, and publishes
@@ -149,17 +148,17 @@ func (m *Manager) Free(id int32) {
 }
 
 // SetRegistrationID, SetOwnerID and SetReferenceID fill a counter's ids.
-func (m *Manager) SetRegistrationID(id int32, v int64) {
+func (m *Manager) SetCounterRegistrationID(id int32, v int64) {
 	m.values.PutInt64Ordered(int(id)*ValueLength+registrationIDOffset, v)
 }
 
 // SetOwnerID sets the owning client id (-1 for system and static counters).
-func (m *Manager) SetOwnerID(id int32, v int64) {
+func (m *Manager) SetCounterOwnerID(id int32, v int64) {
 	m.values.PutInt64Ordered(int(id)*ValueLength+ownerIDOffset, v)
 }
 
 // SetReferenceID sets the reference id (e.g. the publication of a sub-pos).
-func (m *Manager) SetReferenceID(id int32, v int64) {
+func (m *Manager) SetCounterReferenceID(id int32, v int64) {
 	m.values.PutInt64Ordered(int(id)*ValueLength+referenceIDOffset, v)
 }
 
@@ -187,6 +186,12 @@ func (c Counter) Get() int64 { return c.buf.GetInt64Volatile(c.off) }
 // Set stores the value with release order.
 func (c Counter) Set(v int64) { c.buf.PutInt64Ordered(c.off, v) }
 
+// GetVolatile reads the value with acquire order (as Get does).
+func (c Counter) GetVolatile() int64 { return c.buf.GetInt64Volatile(c.off) }
+
+// SetOrdered writes the value with release order (as Set does).
+func (c Counter) SetOrdered(v int64) { c.buf.PutInt64Ordered(c.off, v) }
+
 // Add adds delta atomically.
 func (c Counter) Add(delta int64) { c.buf.GetAndAddInt64(c.off, delta) }
 
@@ -201,6 +206,9 @@ func (c Counter) ProposeMax(v int64) bool {
 	}
 	return false
 }
+
+// ProposeMaxOrdered is ProposeMax; every store here is ordered.
+func (c Counter) ProposeMaxOrdered(v int64) bool { return c.ProposeMax(v) }
 
 // Valid reports whether the handle refers to a counter.
 func (c Counter) Valid() bool { return c.buf.Capacity() > 0 }
@@ -235,20 +243,22 @@ func (r *Reader) ForEach(fn func(id, typeID int32, key []byte, label string)) {
 		if state != StateAllocated {
 			continue
 		}
-		fn(id, r.meta.GetInt32(mo+typeIDOffset), r.meta.Bytes()[mo+keyOffset:mo+keyOffset+MaxKeyLength], r.Label(id))
+		fn(id, r.meta.GetInt32(mo+typeIDOffset), r.meta.Bytes()[mo+keyOffset:mo+keyOffset+MaxKeyLength], r.CounterLabel(id))
 	}
 }
 
 // Value is a counter's value.
-func (r *Reader) Value(id int32) int64 { return r.values.GetInt64Volatile(int(id) * ValueLength) }
+func (r *Reader) CounterValue(id int32) int64 {
+	return r.values.GetInt64Volatile(int(id) * ValueLength)
+}
 
 // State is a counter's state.
-func (r *Reader) State(id int32) int32 {
+func (r *Reader) CounterState(id int32) int32 {
 	return r.meta.GetInt32Volatile(int(id)*MetadataLength + stateOffset)
 }
 
 // TypeID is a counter's type.
-func (r *Reader) TypeID(id int32) int32 {
+func (r *Reader) CounterTypeID(id int32) int32 {
 	return r.meta.GetInt32(int(id)*MetadataLength + typeIDOffset)
 }
 
@@ -274,7 +284,7 @@ func (r *Reader) Key(id int32) []byte {
 }
 
 // Label is a counter's label.
-func (r *Reader) Label(id int32) string {
+func (r *Reader) CounterLabel(id int32) string {
 	mo := int(id) * MetadataLength
 	n := int(r.meta.GetInt32(mo + labelLengthOffset))
 	if n < 0 || n > MaxLabelLength {
@@ -285,7 +295,7 @@ func (r *Reader) Label(id int32) string {
 
 // Find returns the id of the allocated counter with this type and
 // registration id, or NullCounterID.
-func (r *Reader) Find(typeID int32, registrationID int64) int32 {
+func (r *Reader) FindByTypeIDAndRegistrationID(typeID int32, registrationID int64) int32 {
 	found := int32(NullCounterID)
 	r.ForEach(func(id, t int32, _ []byte, _ string) {
 		if found == NullCounterID && t == typeID && r.RegistrationID(id) == registrationID {

@@ -44,8 +44,8 @@ func (m *Manager) AllocateStream(typeID int32, name string, registrationID, owne
 	if err != nil {
 		return Counter{}, err
 	}
-	m.SetRegistrationID(id, registrationID)
-	m.SetOwnerID(id, ownerID)
+	m.SetCounterRegistrationID(id, registrationID)
+	m.SetCounterOwnerID(id, ownerID)
 	return m.Counter(id), nil
 }
 
@@ -58,9 +58,63 @@ func (m *Manager) AllocateClientHeartbeat(clientID int64, nowMs int64) (Counter,
 	if err != nil {
 		return Counter{}, err
 	}
-	m.SetRegistrationID(id, clientID)
-	m.SetOwnerID(id, clientID)
+	m.SetCounterRegistrationID(id, clientID)
+	m.SetCounterOwnerID(id, clientID)
 	c := m.Counter(id)
 	c.Set(nowMs)
+	return c, nil
+}
+
+// Label prefixes of the stream position counters, as Aeron's drivers write
+// them (aeron_position.c, §6.4).
+const (
+	NamePublisherLimit           = "pub-lmt"
+	NameSenderPosition           = "snd-pos"
+	NameSenderLimit              = "snd-lmt"
+	NameReceiverHWM              = "rcv-hwm"
+	NameReceiverPosition         = "rcv-pos"
+	NameSubscriberPosition       = "sub-pos"
+	NamePublisherPosition        = "pub-pos (sampled)"
+	NameSenderBPE                = "snd-bpe"
+	NameSenderNaksReceived       = "snd-naks-received"
+	NameReceiverNaksSent         = "rcv-naks-sent"
+	NameSendChannelStatus        = "snd-channel"
+	NameReceiveChannelStatus     = "rcv-channel"
+	NameClientHeartbeatTimestamp = "client-heartbeat"
+)
+
+// AllocatePosition allocates a stream position counter with the stream key
+// (registration id, session id, stream id, channel) and the label
+// "<name>: <registrationID> <sessionID> <streamID> <channel>". The owner is
+// left 0; the conductor sets it with SetCounterOwnerID.
+func (m *Manager) AllocatePosition(typeID int32, name string, registrationID int64, sessionID, streamID int32, channel string) (Counter, error) {
+	return m.AllocateStream(typeID, name, registrationID, 0, sessionID, streamID, channel, "")
+}
+
+// AllocateSubscriberPosition allocates a sub-pos counter, whose label ends
+// with "@<joinPosition>" (aeron_position.c).
+func (m *Manager) AllocateSubscriberPosition(registrationID, ownerID int64, sessionID, streamID int32, channel string, joinPosition int64) (Counter, error) {
+	return m.AllocateStream(TypeSubscriberPosition, NameSubscriberPosition, registrationID, ownerID, sessionID, streamID, channel,
+		"@"+strconv.FormatInt(joinPosition, 10))
+}
+
+// AllocateChannelStatus allocates a send or receive channel status counter
+// with the channel key (int32 length, channel bytes; §6.4) and the label
+// "<name>: <channel>", starting INITIALIZING.
+func (m *Manager) AllocateChannelStatus(typeID int32, name string, registrationID int64, channel string) (Counter, error) {
+	var key [MaxKeyLength]byte
+	ch := channel
+	if len(ch) > MaxKeyLength-4 {
+		ch = ch[:MaxKeyLength-4]
+	}
+	binary.LittleEndian.PutUint32(key[:], uint32(len(ch)))
+	copy(key[4:], ch)
+	id, err := m.Allocate(typeID, key[:4+len(ch)], name+": "+channel)
+	if err != nil {
+		return Counter{}, err
+	}
+	m.SetCounterRegistrationID(id, registrationID)
+	c := m.Counter(id)
+	c.Set(ChannelStatusInitializing)
 	return c, nil
 }

@@ -1,7 +1,6 @@
 package ringbuffer
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
@@ -9,12 +8,12 @@ import (
 
 // Layout constants.
 const (
-	TrailerLength          = 768
-	tailOffset             = 128
-	headCacheOffset        = 256
-	headOffset             = 384
-	correlationOffset      = 512
-	consumerHeartbeatOffet = 640
+	TrailerLength           = 768
+	tailOffset              = 128
+	headCacheOffset         = 256
+	headOffset              = 384
+	correlationOffset       = 512
+	ConsumerHeartbeatOffset = 640
 
 	// HeaderLength is the record header: int32 length, int32 type.
 	HeaderLength = 8
@@ -57,27 +56,25 @@ func (r *ManyToOne) Capacity() int { return r.capacity }
 // MaxMsgLength is the largest payload Write accepts.
 func (r *ManyToOne) MaxMsgLength() int { return r.maxMsg }
 
-// ErrFull means the consumer has not made room.
-var ErrFull = errors.New("ring buffer full")
-
-// Write appends a record. It is safe from any goroutine or process.
-func (r *ManyToOne) Write(msgTypeID int32, src []byte) error {
-	if msgTypeID < 1 {
-		return fmt.Errorf("message type id %d must be positive", msgTypeID)
-	}
-	if len(src) > r.maxMsg {
-		return fmt.Errorf("message of %d bytes exceeds the maximum %d", len(src), r.maxMsg)
+// Write appends a record and reports whether it did: false when the
+// consumer has not made room, the type id is not positive or the message is
+// longer than MaxMsgLength. It is safe from any goroutine or process.
+func (r *ManyToOne) Write(msgTypeID int32, src []byte) bool {
+	if msgTypeID < 1 || len(src) > r.maxMsg {
+		return false
 	}
 	recordLength := len(src) + HeaderLength
 	index := r.claim(shm.AlignInt(recordLength, Alignment))
 	if index < 0 {
-		return ErrFull
+		return false
 	}
+	// Negative length first so the consumer waits for the commit below
+	// (ManyToOneRingBuffer.java, §4.3).
 	r.buf.PutInt32Ordered(index, -int32(recordLength))
 	r.buf.PutBytes(index+HeaderLength, src)
 	r.buf.PutInt32(index+4, msgTypeID)
 	r.buf.PutInt32Ordered(index, int32(recordLength))
-	return nil
+	return true
 }
 
 // claim reserves required bytes and returns the record index, or -1.
@@ -167,12 +164,12 @@ func (r *ManyToOne) NextCorrelationID() int64 {
 
 // ConsumerHeartbeatTime is the driver's last heartbeat in epoch ms.
 func (r *ManyToOne) ConsumerHeartbeatTime() int64 {
-	return r.buf.GetInt64Volatile(r.trailer + consumerHeartbeatOffet)
+	return r.buf.GetInt64Volatile(r.trailer + ConsumerHeartbeatOffset)
 }
 
 // SetConsumerHeartbeatTime records the driver's heartbeat.
 func (r *ManyToOne) SetConsumerHeartbeatTime(ms int64) {
-	r.buf.PutInt64Ordered(r.trailer+consumerHeartbeatOffet, ms)
+	r.buf.PutInt64Ordered(r.trailer+ConsumerHeartbeatOffset, ms)
 }
 
 // ProducerPosition and ConsumerPosition expose tail and head.

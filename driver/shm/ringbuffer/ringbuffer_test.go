@@ -32,7 +32,7 @@ func TestWriteReadWrap(t *testing.T) {
 		for k := 0; k < 3; k++ {
 			msg := make([]byte, 4+(round*7+k)%90)
 			binary.LittleEndian.PutUint32(msg, next)
-			if err := r.Write(int32(1+k), msg); err != nil {
+			if !r.Write(int32(1+k), msg) {
 				break
 			}
 			next++
@@ -52,20 +52,20 @@ func TestWriteReadWrap(t *testing.T) {
 func TestFull(t *testing.T) {
 	r, _ := newRing(t, 1024)
 	n := 0
-	for r.Write(1, make([]byte, 56)) == nil {
+	for r.Write(1, make([]byte, 56)) {
 		n++
 	}
 	if n != 1024/64 {
 		t.Fatalf("%d records fit, want 16", n)
 	}
-	if err := r.Write(1, make([]byte, 200)); err == nil {
+	if r.Write(1, make([]byte, 200)) {
 		t.Fatal("oversized accepted")
 	}
 	if got := r.Read(func(int32, shm.AtomicBuffer, int, int) {}, 100); got != 16 {
 		t.Fatalf("read %d", got)
 	}
-	if err := r.Write(1, make([]byte, 56)); err != nil {
-		t.Fatal(err)
+	if !r.Write(1, make([]byte, 56)) {
+		t.Fatal("write refused")
 	}
 }
 
@@ -81,7 +81,7 @@ func TestConcurrentProducers(t *testing.T) {
 			for i := 0; i < each; {
 				binary.LittleEndian.PutUint32(msg, uint32(p))
 				binary.LittleEndian.PutUint32(msg[4:], uint32(i))
-				if r.Write(7, msg) == nil {
+				if r.Write(7, msg) {
 					i++
 				}
 			}
@@ -119,8 +119,8 @@ func TestUnblock(t *testing.T) {
 	// A producer claims space and dies before committing.
 	idx := r.claim(64)
 	buf.PutInt32Ordered(idx, -60)
-	if err := r.Write(2, []byte("after")); err != nil {
-		t.Fatal(err)
+	if !r.Write(2, []byte("after")) {
+		t.Fatal("write refused")
 	}
 	if n := r.Read(func(int32, shm.AtomicBuffer, int, int) {}, 10); n != 0 {
 		t.Fatalf("read past an uncommitted record: %d", n)
@@ -151,7 +151,7 @@ func TestNoAllocations(t *testing.T) {
 	msg := make([]byte, 32)
 	h := func(int32, shm.AtomicBuffer, int, int) {}
 	if a := testing.AllocsPerRun(1000, func() {
-		_ = r.Write(1, msg)
+		r.Write(1, msg)
 		r.Read(h, 10)
 	}); a != 0 {
 		t.Fatalf("%v allocations", a)
@@ -182,7 +182,7 @@ func BenchmarkWriteRead(b *testing.B) {
 	h := func(int32, shm.AtomicBuffer, int, int) {}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		_ = r.Write(1, msg)
+		r.Write(1, msg)
 		if i%64 == 63 {
 			r.Read(h, 64)
 		}
