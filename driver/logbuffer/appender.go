@@ -15,7 +15,7 @@ const (
 // partition claim (the claim itself is a fetch-and-add, so concurrent
 // publishers are safe).
 type Appender struct {
-	log           *Log
+	log           *LogBuffers
 	meta          Meta
 	termLength    int
 	bits          uint
@@ -25,8 +25,8 @@ type Appender struct {
 }
 
 // NewAppender appends to log using its default header and MTU.
-func NewAppender(log *Log) *Appender {
-	m := log.Meta()
+func NewAppender(log *LogBuffers) *Appender {
+	m := log.Metadata()
 	a := &Appender{log: log, meta: m, termLength: log.TermLength(), bits: PositionBitsToShift(log.TermLength()),
 		initialTermID: m.InitialTermID(), maxPayload: int(m.MTULength()) - DataHeaderLength}
 	copy(a.header[:], m.DefaultFrameHeader())

@@ -154,7 +154,7 @@ func Insert(term shm.AtomicBuffer, offset int, packet []byte) {
 // target but no further than the end of one term per call, and advances
 // *cleanPosition. Publishers and readers rely on space ahead of the tail
 // being zero. The first 8 bytes go last with an ordered store.
-func Clean(log *Log, cleanPosition *int64, target int64) {
+func Clean(log *LogBuffers, cleanPosition *int64, target int64) {
 	if target <= *cleanPosition {
 		return
 	}

@@ -30,20 +30,25 @@ func TestPositionArithmetic(t *testing.T) {
 	}
 }
 
-func newLog(t *testing.T, termLength, mtu int) *Log {
+func newLog(t *testing.T, termLength, mtu int) *LogBuffers {
 	t.Helper()
-	l, err := Create(filepath.Join(t.TempDir(), "1.logbuffer"), termLength, 4096, true)
+	return newLogWith(t, termLength, Params{CorrelationID: 1, InitialTermID: 7, TermLength: termLength, PageSize: 4096, MTU: mtu, SessionID: 11, StreamID: 1001})
+}
+
+func newLogWith(t *testing.T, termLength int, p Params) *LogBuffers {
+	t.Helper()
+	l, err := CreateLog(filepath.Join(t.TempDir(), "1.logbuffer"), termLength, 4096, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	l.Meta().Initialise(Params{CorrelationID: 1, InitialTermID: 7, TermLength: termLength, PageSize: 4096, MTU: mtu, SessionID: 11, StreamID: 1001})
+	l.Metadata().Initialise(p)
 	return l
 }
 
 // reassembling reader over the whole log, as a subscriber would.
 type subscriber struct {
-	log      *Log
+	log      *LogBuffers
 	position int64
 	clean    int64
 	partial  []byte
@@ -53,7 +58,7 @@ type subscriber struct {
 func (s *subscriber) poll(t *testing.T) {
 	bits := PositionBitsToShift(s.log.TermLength())
 	var h Header
-	h.InitialTermID, h.BitsToShift = s.log.Meta().InitialTermID(), bits
+	h.InitialTermID, h.BitsToShift = s.log.Metadata().InitialTermID(), bits
 	for {
 		index := IndexByPosition(s.position, bits)
 		offset := int(TermOffsetFromPosition(s.position, bits))
@@ -120,25 +125,25 @@ func TestAppendReadAcrossRotations(t *testing.T) {
 			t.Fatalf("message %d differs (%d vs %d bytes)", i, len(sent[i]), len(sub.messages[i]))
 		}
 	}
-	if l.Meta().ActiveTermCount() < 50 {
-		t.Fatalf("only %d rotations", l.Meta().ActiveTermCount())
+	if l.Metadata().ActiveTermCount() < 50 {
+		t.Fatalf("only %d rotations", l.Metadata().ActiveTermCount())
 	}
-	if l.Meta().ProducerPosition(termLength, 16) != sub.position {
-		t.Fatalf("producer %d, subscriber %d", l.Meta().ProducerPosition(termLength, 16), sub.position)
+	if l.Metadata().ProducerPosition(termLength, 16) != sub.position {
+		t.Fatalf("producer %d, subscriber %d", l.Metadata().ProducerPosition(termLength, 16), sub.position)
 	}
 }
 
 func TestMapExisting(t *testing.T) {
 	l := newLog(t, 64*1024, 4096)
-	m, err := Map(l.Path())
+	m, err := MapLog(l.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if m.TermLength() != 64*1024 || m.Meta().MTULength() != 4096 || m.Meta().InitialTermID() != 7 {
+	if m.TermLength() != 64*1024 || m.Metadata().MTULength() != 4096 || m.Metadata().InitialTermID() != 7 {
 		t.Fatal("metadata")
 	}
-	h := m.Meta().DefaultFrameHeader()
+	h := m.Metadata().DefaultFrameHeader()
 	if h[5] != 0xC0 || h[6] != 1 || binary.LittleEndian.Uint32(h[12:]) != 11 || binary.LittleEndian.Uint32(h[20:]) != 7 {
 		t.Fatalf("default header % x", h)
 	}
@@ -149,13 +154,13 @@ func TestUnblockAndScan(t *testing.T) {
 	a := NewAppender(l)
 	a.Append(make([]byte, 100), 0)
 	// A publisher claims 256 bytes and dies before writing anything.
-	l.Meta().GetAndAddRawTail(0, 256)
+	l.Metadata().GetAndAddRawTail(0, 256)
 	a.Append(make([]byte, 10), 0)
 	term := l.Term(0)
 	if avail, _ := ScanForAvailability(term, 0, 4096); avail != 160 {
 		t.Fatalf("available %d", avail)
 	}
-	if !Unblock(term, l.Meta().DefaultFrameHeader(), 7, 160, 160+256+64) {
+	if !Unblock(term, l.Metadata().DefaultFrameHeader(), 7, 160, 160+256+64) {
 		t.Fatal("not unblocked")
 	}
 	avail, padding := ScanForAvailability(term, 0, 4096)
@@ -212,6 +217,14 @@ func FuzzTermScan(f *testing.F) {
 					t.Fatalf("fragment [%d,+%d) outside the term", o, n)
 				}
 			}, 100, &h)
+			end := ScanForGap(term, 1, off, 8192, func(_ int32, o, n int) {
+				if o < off || n <= 0 || o+n > 8192 {
+					t.Fatalf("gap [%d,+%d) from %d", o, n, off)
+				}
+			})
+			if end < off {
+				t.Fatalf("gap scan went back to %d from %d", end, off)
+			}
 			avail, pad := ScanForAvailability(term, off, 4096)
 			if avail < 0 || avail > 4096 || pad < 0 {
 				t.Fatalf("scan %d %d", avail, pad)
@@ -221,12 +234,12 @@ func FuzzTermScan(f *testing.F) {
 }
 
 func BenchmarkAppendRead(b *testing.B) {
-	l, err := Create(filepath.Join(b.TempDir(), "b.logbuffer"), 16<<20, 4096, true)
+	l, err := CreateLog(filepath.Join(b.TempDir(), "b.logbuffer"), 16<<20, 4096, true)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer l.Close()
-	l.Meta().Initialise(Params{TermLength: 16 << 20, PageSize: 4096, MTU: 1408})
+	l.Metadata().Initialise(Params{TermLength: 16 << 20, PageSize: 4096, MTU: 1408})
 	a := NewAppender(l)
 	msg := make([]byte, 32)
 	var h Header
