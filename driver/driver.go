@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/backend/loss"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
 )
 
@@ -88,9 +89,20 @@ func (d *Driver) chooseBackend() error {
 		attrs = append(attrs, "skipped", strings.Join(skipped, "; "))
 	}
 	d.log.Info("network backend chosen", attrs...)
+	// Interceptors are checked before the backend opens, so a bad setting
+	// fails start-up without touching the network.
+	wrap, err := loss.Configure(d.cfg.UDPChannelIncomingInterceptors, d.cfg.UDPChannelOutgoingInterceptors, d.cfg.UDPChannelLossArgs)
+	if err != nil {
+		return fmt.Errorf("udp channel interceptors: %w", err)
+	}
 	b, err := f.New(opts)
 	if err != nil {
 		return fmt.Errorf("open backend %s: %w", chosen.Name, err)
+	}
+	if wrap != nil {
+		b = wrap(b)
+		d.log.Warn("loss interceptor active: datagrams will be dropped on purpose",
+			"incoming", d.cfg.UDPChannelIncomingInterceptors, "outgoing", d.cfg.UDPChannelOutgoingInterceptors, "args", d.cfg.UDPChannelLossArgs)
 	}
 	d.backend, d.chosen = b, chosen
 	return nil

@@ -118,6 +118,8 @@ func TestBadValuesRefused(t *testing.T) {
 		{nil, []string{"--threading-mode", "SOMETIMES"}, "aeron.threading.mode"},
 		{nil, []string{"--no-such-setting", "1"}, "unknown flag"},
 		{nil, []string{"-Daeron.no.such=1"}, "unknown property"},
+		{[]string{"AERON_UDP_CHANNEL_INCOMING_INTERCEPTORS=loss", "AERON_UDP_CHANNEL_TRANSPORT_BINDINGS_LOSS_ARGS=rate=7"}, nil, "outside [0, 1]"},
+		{[]string{"AERON_UDP_CHANNEL_INCOMING_INTERCEPTORS=nosuch"}, nil, "unknown interceptor"},
 	}
 	for _, c := range cases {
 		_, stderr, err := run(t, c.env, append(c.args, "--aeron-dir", t.TempDir())...)

@@ -88,4 +88,6 @@ type Config struct {
 	// interceptors (e.g. "loss") applied to datagrams.
 	UDPChannelIncomingInterceptors string
 	UDPChannelOutgoingInterceptors string
+	// UDPChannelLossArgs configures the loss interceptor.
+	UDPChannelLossArgs string
 }

@@ -95,6 +95,7 @@ var Properties = []Property{
 	{Name: "aeron.print.configuration", Field: "PrintConfiguration", Kind: Bool, Default: "false", Description: "print the configuration at start"},
 	{Name: "aeron.udp.channel.incoming.interceptors", Field: "UDPChannelIncomingInterceptors", Kind: String, Description: "interceptors applied to received datagrams (e.g. loss)"},
 	{Name: "aeron.udp.channel.outgoing.interceptors", Field: "UDPChannelOutgoingInterceptors", Kind: String, Description: "interceptors applied to sent datagrams (e.g. loss)"},
+	{Name: "aeron.udp.channel.transport.bindings.loss.args", Field: "UDPChannelLossArgs", Kind: String, Description: "the loss interceptor's rate=R|seed=S|recv-msg-mask=M"},
 }
 
 // knownAeronEnv lists environment variables Aeron's C media driver and
