@@ -132,3 +132,37 @@ func TestExclusiveAndClaimAllocateNothing(t *testing.T) {
 		t.Fatalf("claim: %v allocations", n)
 	}
 }
+
+func TestScanForAvailability(t *testing.T) {
+	l := newLog(t, 64*1024, 1408)
+	a := NewAppender(l)
+	for i := 0; i < 4; i++ {
+		a.Append(make([]byte, 200), 0) // 256 bytes each
+	}
+	term := l.Term(0)
+	cases := []struct{ offset, max, avail, pad int }{
+		{0, 4096, 1024, 0},
+		{0, 600, 512, 0},
+		{256, 256, 256, 0},
+		{0, 100, -256, 0}, // the first frame alone does not fit
+		{1024, 4096, 0, 0},
+	}
+	for _, c := range cases {
+		out := ScanForAvailability(term, c.offset, c.max)
+		if ScanAvailable(out) != c.avail || ScanPadding(out) != c.pad {
+			t.Errorf("scan(%d, %d) = %d,%d want %d,%d", c.offset, c.max, ScanAvailable(out), ScanPadding(out), c.avail, c.pad)
+		}
+	}
+	// Trip the term: the rest becomes one PAD frame, sent as its header.
+	SetRawTail(l.Meta(), 0, PackTail(7, 64*1024-512))
+	if a.Append(make([]byte, 1000), 0) != AdminAction {
+		t.Fatal("no trip")
+	}
+	out := ScanForAvailability(term, 64*1024-512, 4096)
+	if ScanAvailable(out) != 32 || ScanPadding(out) != 480 {
+		t.Fatalf("pad scan %d,%d", ScanAvailable(out), ScanPadding(out))
+	}
+	if PackScanOutcome(480, -64) != 480<<32|0xFFFFFFC0 {
+		t.Fatal("packing")
+	}
+}

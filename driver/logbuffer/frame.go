@@ -106,26 +106,37 @@ func Read(term shm.AtomicBuffer, offset int, handler FragmentHandler, limit int,
 	return fragments, offset
 }
 
-// ScanForAvailability returns how many bytes from offset, at most maxLength,
-// form complete frames that may be sent together, and how much padding
-// follows them (a PAD frame counts only its header towards the bytes sent).
-func ScanForAvailability(term shm.AtomicBuffer, offset, maxLength int) (available, padding int) {
-	maxLength = min(maxLength, term.Capacity()-offset)
-	for available < maxLength {
+// ScanForAvailability returns, packed as ScanOutcome, how many bytes from
+// offset (at most maxLength) form complete frames a sender may send in one
+// go, and how much padding follows them: a PAD frame counts only its
+// header towards the bytes sent and its remainder as padding, and ends the
+// scan (aeron_term_scanner.h, TermScanner.java). When the first frame alone
+// exceeds maxLength, available is minus its aligned length, so the caller
+// knows how much window it needs.
+func ScanForAvailability(term shm.AtomicBuffer, offset, maxLength int) int64 {
+	if offset < 0 || offset >= term.Capacity() {
+		return 0
+	}
+	limit := min(maxLength, term.Capacity()-offset)
+	available, padding := 0, 0
+	for available < limit {
 		frameOffset := offset + available
 		length := int(FrameLengthVolatile(term, frameOffset))
 		if length <= 0 {
 			break
 		}
 		aligned := Align(length)
+		if aligned > term.Capacity()-frameOffset || length < DataHeaderLength {
+			// Not a frame any publisher writes: send nothing past it.
+			break
+		}
 		if FrameType(term, frameOffset) == HdrTypePad {
 			padding = aligned - DataHeaderLength
 			aligned = DataHeaderLength
 		}
-		if available+aligned > maxLength {
-			if available == 0 && padding == 0 && aligned > maxLength {
-				// A frame larger than the allowance: nothing this time.
-				return 0, 0
+		if available+aligned > limit {
+			if available == 0 {
+				available = -aligned
 			}
 			padding = 0
 			break
@@ -135,8 +146,20 @@ func ScanForAvailability(term shm.AtomicBuffer, offset, maxLength int) (availabl
 			break
 		}
 	}
-	return available, padding
+	return PackScanOutcome(padding, available)
 }
+
+// PackScanOutcome packs padding and available as TermScanner.pack does.
+func PackScanOutcome(padding, available int) int64 {
+	return int64(padding)<<32 | int64(uint32(int32(available)))
+}
+
+// ScanAvailable is the available byte count of a scan outcome (negative
+// when the next frame does not fit).
+func ScanAvailable(outcome int64) int { return int(int32(outcome)) }
+
+// ScanPadding is the padding byte count of a scan outcome.
+func ScanPadding(outcome int64) int { return int(uint64(outcome) >> 32) }
 
 // Insert copies a received frame sequence into term at offset, unless that
 // spot is already filled (a duplicate). The first 8 bytes go last, as one

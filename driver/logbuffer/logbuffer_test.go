@@ -157,13 +157,14 @@ func TestUnblockAndScan(t *testing.T) {
 	l.Metadata().GetAndAddRawTail(0, 256)
 	a.Append(make([]byte, 10), 0)
 	term := l.Term(0)
-	if avail, _ := ScanForAvailability(term, 0, 4096); avail != 160 {
+	if avail := ScanAvailable(ScanForAvailability(term, 0, 4096)); avail != 160 {
 		t.Fatalf("available %d", avail)
 	}
 	if !Unblock(term, l.Metadata().DefaultFrameHeader(), 7, 160, 160+256+64) {
 		t.Fatal("not unblocked")
 	}
-	avail, padding := ScanForAvailability(term, 0, 4096)
+	out := ScanForAvailability(term, 0, 4096)
+	avail, padding := ScanAvailable(out), ScanPadding(out)
 	if avail != 192 || padding != 224 {
 		t.Fatalf("after unblock: available %d padding %d", avail, padding)
 	}
@@ -225,8 +226,9 @@ func FuzzTermScan(f *testing.F) {
 			if end < off {
 				t.Fatalf("gap scan went back to %d from %d", end, off)
 			}
-			avail, pad := ScanForAvailability(term, off, 4096)
-			if avail < 0 || avail > 4096 || pad < 0 {
+			out := ScanForAvailability(term, off, 4096)
+			avail, pad := ScanAvailable(out), ScanPadding(out)
+			if avail < -term.Capacity() || avail > 4096 || pad < 0 || pad > term.Capacity() {
 				t.Fatalf("scan %d %d", avail, pad)
 			}
 		}
