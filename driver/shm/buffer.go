@@ -100,6 +100,14 @@ func (a AtomicBuffer) GetAndAddInt64(off int, delta int64) int64 {
 	return atomic.AddInt64(a.p64(off), delta) - delta
 }
 
+// GetAndSetInt64 atomically swaps in v and returns the previous value. As a
+// read-modify-write it is also a full fence: later plain stores cannot
+// become visible before it, on arm64 as on amd64, which a seqlock writer
+// needs after announcing its intent (BroadcastTransmitter's storeStoreFence).
+func (a AtomicBuffer) GetAndSetInt64(off int, v int64) int64 {
+	return atomic.SwapInt64(a.p64(off), v)
+}
+
 // CheckAlignment verifies that the buffer starts 8-byte aligned, so the
 // atomic accessors of a layout with aligned fields are safe.
 func (a AtomicBuffer) CheckAlignment() error {

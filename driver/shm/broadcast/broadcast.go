@@ -3,6 +3,7 @@ package broadcast
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 )
@@ -67,14 +68,14 @@ func (t *Transmitter) Transmit(msgTypeID int32, src []byte) error {
 	newTail := tail + int64(aligned)
 	toEnd := t.capacity - recordOffset
 	if toEnd < aligned {
-		t.buf.PutInt64Ordered(tr+tailIntentOffset, newTail+int64(toEnd))
+		t.buf.GetAndSetInt64(tr+tailIntentOffset, newTail+int64(toEnd))
 		t.buf.PutInt32(recordOffset+lengthFieldOffset, int32(toEnd))
 		t.buf.PutInt32(recordOffset+typeFieldOffset, PaddingMsgTypeID)
 		tail += int64(toEnd)
 		newTail += int64(toEnd)
 		recordOffset = 0
 	} else {
-		t.buf.PutInt64Ordered(tr+tailIntentOffset, newTail)
+		t.buf.GetAndSetInt64(tr+tailIntentOffset, newTail)
 	}
 	t.buf.PutInt32(recordOffset+lengthFieldOffset, int32(recordLength))
 	t.buf.PutInt32(recordOffset+typeFieldOffset, msgTypeID)
@@ -93,6 +94,9 @@ type Receiver struct {
 	next        int64
 	recordOff   int
 	lappedCount int64
+	// fence is a private word whose atomic update orders the plain reads
+	// of a record before the re-read of the tail intent in validate.
+	fence int64
 }
 
 // NewReceiver attaches to buf at its latest record.
@@ -157,6 +161,9 @@ func (r *Receiver) Buffer() shm.AtomicBuffer { return r.buf }
 func (r *Receiver) Validate() bool { return r.validate(r.cursor) }
 
 func (r *Receiver) validate(cursor int64) bool {
+	// Acquire fence (BroadcastReceiver.validate): a read-modify-write is a
+	// full barrier on arm64 and amd64, unlike a plain atomic load.
+	atomic.AddInt64(&r.fence, 1)
 	return cursor+int64(r.capacity) > r.buf.GetInt64Volatile(r.trailer+tailIntentOffset)
 }
 
@@ -190,7 +197,9 @@ func (c *CopyReceiver) Receive(handler func(msgTypeID int32, buf []byte)) (int, 
 		return 0, nil
 	}
 	length := c.r.Length()
-	if length < 0 || !c.r.buf.Valid(c.r.Offset(), length) {
+	// A record reaching past the records (into the trailer) is damage or a
+	// lap in progress, never a message.
+	if length < 0 || c.r.Offset()+length > c.r.capacity {
 		return 0, ErrLapped
 	}
 	if length > len(c.scratch) {

@@ -90,3 +90,43 @@ func BenchmarkTransmitReceive(b *testing.B) {
 		_, _ = rx.Receive(h)
 	}
 }
+
+// FuzzCopyReceiver reads arbitrary buffer contents, as a client would read
+// a damaged to-clients buffer: it must never panic, and each Receive call
+// returns.
+func FuzzCopyReceiver(f *testing.F) {
+	const capacity = 1024
+	seed := make([]byte, capacity+TrailerLength)
+	tx, err := NewTransmitter(shm.NewAtomicBuffer(seed))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i := 0; i < 30; i++ {
+		_ = tx.Transmit(int32(1+i%4), make([]byte, 8*i%60))
+	}
+	f.Add(append([]byte(nil), seed...))
+	f.Add([]byte{0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		buf := make([]byte, capacity+TrailerLength)
+		copy(buf, data)
+		// Let the trailer come from the input's tail too.
+		if len(data) > TrailerLength {
+			copy(buf[capacity:], data[len(data)-TrailerLength:])
+		}
+		rx, err := NewReceiver(shm.NewAtomicBuffer(buf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := NewCopyReceiver(rx)
+		for i := 0; i < 64; i++ {
+			n, err := c.Receive(func(typ int32, b []byte) {
+				if len(b) > capacity {
+					t.Fatalf("record of %d bytes from a %d-byte buffer", len(b), capacity)
+				}
+			})
+			if n == 0 && err == nil {
+				return
+			}
+		}
+	})
+}

@@ -150,16 +150,24 @@ func openOnce(path string) (*File, error) {
 }
 
 func fromMapping(m *shm.MappedFile) (*File, error) {
-	b := m.Buffer()
+	l, err := parseHeader(m.Buffer())
+	if err != nil {
+		return nil, err
+	}
+	return &File{m: m, buf: m.Buffer(), lengths: l}, nil
+}
+
+// parseHeader checks the version and that the sections fit the file.
+func parseHeader(b shm.AtomicBuffer) (Lengths, error) {
 	if b.Capacity() < MetadataLength {
-		return nil, ErrNotReady
+		return Lengths{}, ErrNotReady
 	}
 	v := b.GetInt32Volatile(versionOffset)
 	if v == 0 {
-		return nil, ErrNotReady
+		return Lengths{}, ErrNotReady
 	}
 	if v>>16 != Version>>16 {
-		return nil, fmt.Errorf("cnc version %s is incompatible with %s (major versions differ)", VersionString(v), VersionString(Version))
+		return Lengths{}, fmt.Errorf("cnc version %s is incompatible with %s (major versions differ)", VersionString(v), VersionString(Version))
 	}
 	l := Lengths{
 		ToDriver:        int(b.GetInt32(toDriverLengthOffset)),
@@ -169,9 +177,9 @@ func fromMapping(m *shm.MappedFile) (*File, error) {
 		ErrorLog:        int(b.GetInt32(errorLogLengthOffset)),
 	}
 	if l.ToDriver < 0 || l.ToClients < 0 || l.CounterMetadata < 0 || l.CounterValues < 0 || l.ErrorLog < 0 || l.total() > b.Capacity() {
-		return nil, fmt.Errorf("cnc sections (%d bytes) do not fit the file (%d bytes)", l.total(), b.Capacity())
+		return Lengths{}, fmt.Errorf("cnc sections (%d bytes) do not fit the file (%d bytes)", l.total(), b.Capacity())
 	}
-	return &File{m: m, buf: b, lengths: l}, nil
+	return l, nil
 }
 
 // VersionString renders a composed version.
@@ -222,6 +230,9 @@ func (f *File) Path() string { return f.m.Path() }
 // driver last proved it was alive, -1 after an orderly shutdown.
 func (f *File) DriverHeartbeatMs() int64 {
 	td := f.ToDriver()
+	if td.Capacity() < ringbuffer.TrailerLength {
+		return 0
+	}
 	return td.GetInt64Volatile(td.Capacity() - ringbuffer.TrailerLength + ringbuffer.ConsumerHeartbeatOffset)
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/ringbuffer"
 )
 
@@ -94,4 +95,33 @@ func TestOpenRejectsOtherMajorVersion(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cnc version 1.0.0 is incompatible with 0.2.0") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// FuzzParseHeader feeds arbitrary cnc.dat contents to the header check a
+// client runs: it must reject, never panic, and accepted sections must fit.
+func FuzzParseHeader(f *testing.F) {
+	good := make([]byte, 4096)
+	b := shm.NewAtomicBuffer(good)
+	b.PutInt32(versionOffset, Version)
+	b.PutInt32(toDriverLengthOffset, 1024)
+	b.PutInt32(toClientsLengthOffset, 1024)
+	b.PutInt32(counterMetadataLengthOffset, 1024)
+	b.PutInt32(counterValuesLengthOffset, 256)
+	b.PutInt32(errorLogLengthOffset, 512)
+	f.Add(good[:MetadataLength], 4096)
+	f.Add([]byte{0, 0, 1, 0}, 128)
+	f.Fuzz(func(t *testing.T, header []byte, length int) {
+		if length < 0 || length > 1<<16 {
+			return
+		}
+		buf := make([]byte, max(length, len(header)))
+		copy(buf, header)
+		l, err := parseHeader(shm.NewAtomicBuffer(buf))
+		if err != nil {
+			return
+		}
+		fl := &File{buf: shm.NewAtomicBuffer(buf), lengths: l}
+		_ = fl.ToDriver().Capacity() + fl.ToClients().Capacity() + fl.CountersMetadata().Capacity() +
+			fl.CountersValues().Capacity() + fl.ErrorLog().Capacity() + int(fl.DriverHeartbeatMs())
+	})
 }

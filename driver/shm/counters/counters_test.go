@@ -2,6 +2,7 @@ package counters
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
@@ -84,3 +85,135 @@ func TestSystemCountersAndStreams(t *testing.T) {
 		t.Fatal("find")
 	}
 }
+
+func TestPositionLabelsAndKeys(t *testing.T) {
+	now := int64(1)
+	m := newManager(t, 16, &now)
+	r := m.Reader()
+	pub, err := m.AllocatePosition(TypePublisherPosition, NamePublisherPosition, 42, 1, 1, "aeron:ipc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.CounterLabel(pub.ID()); got != "pub-pos (sampled): 42 1 1 aeron:ipc" {
+		t.Fatalf("label %q", got)
+	}
+	m.SetCounterOwnerID(pub.ID(), 9)
+	m.SetCounterReferenceID(pub.ID(), 8)
+	if r.OwnerID(pub.ID()) != 9 || r.ReferenceID(pub.ID()) != 8 || r.CounterTypeID(pub.ID()) != TypePublisherPosition {
+		t.Fatal("ids")
+	}
+	sub, err := m.AllocateSubscriberPosition(43, 9, -5, 1001, "aeron:udp?endpoint=localhost:20121", 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.CounterLabel(sub.ID()); got != "sub-pos: 43 -5 1001 aeron:udp?endpoint=localhost:20121 @4096" {
+		t.Fatalf("label %q", got)
+	}
+	if int32(binary.LittleEndian.Uint32(r.Key(sub.ID())[8:])) != -5 {
+		t.Fatal("session id in key")
+	}
+	long := "aeron:udp?endpoint=localhost:20121|alias=" + strings.Repeat("x", 400)
+	lc, err := m.AllocatePosition(TypeSenderPosition, NameSenderPosition, 1, 2, 3, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The key holds at most 92 channel bytes (§6.4); the label up to 380.
+	if binary.LittleEndian.Uint32(r.Key(lc.ID())[16:]) != 92 || len(r.CounterLabel(lc.ID())) != MaxLabelLength {
+		t.Fatalf("truncation: key %d label %d", binary.LittleEndian.Uint32(r.Key(lc.ID())[16:]), len(r.CounterLabel(lc.ID())))
+	}
+	hb, err := m.AllocateClientHeartbeat(77, 1234)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CounterLabel(hb.ID()) != "client-heartbeat: id=77" || hb.Get() != 1234 || r.RegistrationID(hb.ID()) != 77 ||
+		r.FindByTypeIDAndRegistrationID(TypeClientHeartbeat, 77) != hb.ID() || binary.LittleEndian.Uint64(r.Key(hb.ID())) != 77 {
+		t.Fatalf("heartbeat counter %q", r.CounterLabel(hb.ID()))
+	}
+	cs, err := m.AllocateChannelStatus(TypeSendChannelStatus, NameSendChannelStatus, 5, "aeron:udp?endpoint=x:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CounterLabel(cs.ID()) != "snd-channel: aeron:udp?endpoint=x:1" || cs.Get() != ChannelStatusInitializing ||
+		binary.LittleEndian.Uint32(r.Key(cs.ID())) != uint32(len("aeron:udp?endpoint=x:1")) {
+		t.Fatalf("channel status %q", r.CounterLabel(cs.ID()))
+	}
+	if r.FindByTypeIDAndRegistrationID(TypeReceiverHWM, 42) != NullCounterID {
+		t.Fatal("found a counter that does not exist")
+	}
+}
+
+func TestCounterOperations(t *testing.T) {
+	now := int64(1)
+	m := newManager(t, 4, &now)
+	id, _ := m.Allocate(1, nil, "c")
+	c := m.Counter(id)
+	c.SetOrdered(10)
+	c.Add(5)
+	c.Increment()
+	if c.GetVolatile() != 16 || m.Reader().CounterValue(id) != 16 {
+		t.Fatalf("value %d", c.Get())
+	}
+	if c.ProposeMax(3) || !c.ProposeMaxOrdered(20) || c.Get() != 20 {
+		t.Fatal("propose max")
+	}
+	if n := testing.AllocsPerRun(1000, func() {
+		c.Increment()
+		c.ProposeMax(c.Get() + 1)
+		c.Set(c.GetVolatile())
+	}); n != 0 {
+		t.Fatalf("%v allocations", n)
+	}
+	m.Free(id)
+	m.Free(id) // twice is harmless
+	m.Free(99) // out of range too
+	if m.Reader().CounterState(id) != StateReclaimed {
+		t.Fatal("state")
+	}
+}
+
+func TestSystemCounterFieldsFollowIDs(t *testing.T) {
+	now := int64(1)
+	m := newManager(t, 64, &now)
+	s, err := AllocateSystemCounters(m, "1.0.0", "abc", 1, 0, 0, "DEDICATED", "1ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := s.all()
+	for i, f := range fields {
+		if f.ID() != int32(i) || s.Get(i).ID() != int32(i) {
+			t.Fatalf("field %d holds counter %d", i, f.ID())
+		}
+	}
+	if s.ClientTimeouts.ID() != ClientTimeoutsID || s.ControlProtocolVersion.ID() != 43 || s.Get(-1).Valid() || s.Get(systemCounterCount).Valid() {
+		t.Fatal("named fields")
+	}
+	if _, err := AllocateSystemCounters(m, "1.0.0", "abc", 1, 0, 0, "DEDICATED", "1ms"); err == nil {
+		t.Fatal("system counters allocated twice")
+	}
+}
+
+// FuzzReader reads arbitrary metadata as a tool reading a damaged cnc.dat
+// would: it must never panic.
+func FuzzReader(f *testing.F) {
+	now := int64(1)
+	meta := make([]byte, 4*MetadataLength)
+	values := make([]byte, 4*ValueLength)
+	m := NewManager(shm.NewAtomicBuffer(meta), shm.NewAtomicBuffer(values), func() int64 { return now }, 0)
+	if _, err := m.AllocatePosition(TypeSubscriberPosition, NameSubscriberPosition, 1, 2, 3, "aeron:ipc"); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append([]byte(nil), meta...))
+	f.Add([]byte{1, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		meta := make([]byte, alignRecords(len(data)))
+		copy(meta, data)
+		r := NewReader(shm.NewAtomicBuffer(meta), shm.NewAtomicBuffer(make([]byte, len(meta)/MetadataLength*ValueLength)))
+		r.ForEach(func(id, typeID int32, key []byte, label string) {
+			_ = r.CounterValue(id) + r.RegistrationID(id)
+		})
+		_ = r.FindByTypeIDAndRegistrationID(4, 1)
+	})
+}
+
+// alignRecords rounds n up to whole metadata records.
+func alignRecords(n int) int { return (n + MetadataLength - 1) / MetadataLength * MetadataLength }

@@ -40,9 +40,11 @@ func New(buf shm.AtomicBuffer, clock func() int64) *DistinctLog {
 // Record notes one observation of an error. It reports false when the log
 // is full and the error is new.
 func (l *DistinctLog) Record(code int32, description string) bool {
-	now := l.clock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Read the clock under the lock so a record's last observation never
+	// goes back in time.
+	now := l.clock()
 	for _, o := range l.seen {
 		if o.code == code && o.text == description {
 			l.buf.GetAndAddInt32(o.offset+countOffset, 1)

@@ -1,6 +1,10 @@
 package errorlog
 
 import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
@@ -40,4 +44,40 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		Read(shm.NewAtomicBuffer(append(make([]byte, 0, len(data)+8), data...)), func(int32, int64, int64, string) {}, 0)
 	})
+}
+
+func TestConcurrentRecordAndRead(t *testing.T) {
+	buf := shm.NewAtomicBuffer(make([]byte, 64*1024))
+	var now atomic.Int64
+	l := New(buf, now.Load)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				now.Add(1)
+				l.Record(int32(i%5), fmt.Sprintf("error %d", (g+i)%7))
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			Read(buf, func(c int32, f, la int64, txt string) {
+				if c < 1 || la < f || !strings.HasPrefix(txt, "error ") {
+					t.Errorf("torn record: %d %d %d %q", c, f, la, txt)
+				}
+			}, 0)
+		}
+	}()
+	wg.Wait()
+	<-done
+	total := int32(0)
+	distinct := Read(buf, func(c int32, _, _ int64, _ string) { total += c }, 0)
+	// Codes 0..4 against texts 0..6 give at most 35 pairs.
+	if total != 800 || distinct > 35 {
+		t.Fatalf("%d observations in %d records", total, distinct)
+	}
 }
