@@ -160,7 +160,7 @@ func TestUnblockAndScan(t *testing.T) {
 	if avail := ScanAvailable(ScanForAvailability(term, 0, 4096)); avail != 160 {
 		t.Fatalf("available %d", avail)
 	}
-	if !Unblock(term, l.Metadata().DefaultFrameHeader(), 7, 160, 160+256+64) {
+	if Unblock(term, l.Metadata().DefaultFrameHeader(), 7, 160, 160+256+64) != Unblocked {
 		t.Fatal("not unblocked")
 	}
 	out := ScanForAvailability(term, 0, 4096)
@@ -226,6 +226,7 @@ func FuzzTermScan(f *testing.F) {
 			if end < off {
 				t.Fatalf("gap scan went back to %d from %d", end, off)
 			}
+			Unblock(term, make([]byte, DataHeaderLength), 1, off, 8192)
 			out := ScanForAvailability(term, off, 4096)
 			avail, pad := ScanAvailable(out), ScanPadding(out)
 			if avail < -term.Capacity() || avail > 4096 || pad < 0 || pad > term.Capacity() {
