@@ -165,7 +165,10 @@ func ScanPadding(outcome int64) int { return int(uint64(outcome) >> 32) }
 // spot is already filled (a duplicate). The first 8 bytes go last, as one
 // ordered store, so readers see whole frames only.
 func Insert(term shm.AtomicBuffer, offset int, packet []byte) {
-	if len(packet) < DataHeaderLength || term.GetInt32Volatile(offset) != 0 {
+	// Bounds are checked here too, not only by the receiver's validation,
+	// so no datagram can write outside the term.
+	if len(packet) < DataHeaderLength || offset < 0 || offset&(FrameAlignment-1) != 0 ||
+		len(packet) > term.Capacity()-offset || term.GetInt32Volatile(offset) != 0 {
 		return
 	}
 	term.PutBytes(offset+8, packet[8:])

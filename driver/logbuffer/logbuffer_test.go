@@ -187,6 +187,14 @@ func TestInsertSkipsDuplicates(t *testing.T) {
 	if term.Bytes()[168] != 'x' || FrameLengthVolatile(term, 128) != 40 {
 		t.Fatal("duplicate overwrote the frame")
 	}
+	// Offsets a bad datagram could carry write nothing.
+	before := string(term.Bytes())
+	for _, off := range []int{-32, 33, 64*1024 - 32, 64 * 1024, 1 << 40} {
+		Insert(term, off, pkt)
+	}
+	if string(term.Bytes()) != before {
+		t.Fatal("out-of-range insert wrote")
+	}
 }
 
 func TestNoAllocations(t *testing.T) {
