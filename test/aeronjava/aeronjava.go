@@ -29,9 +29,16 @@ func Jar(t testing.TB) string {
 		}
 	}
 	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", ".cache", "java", "aeron-all-"+Version+".jar")
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	p := filepath.Join(root, ".cache", "java", "aeron-all-"+Version+".jar")
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("Aeron Java jar not found (%v): run `make java-deps`", err)
+		// Fetch it once, bounded, as `make test` would have.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out, mkErr := exec.CommandContext(ctx, "make", "-C", root, "java-deps").CombinedOutput()
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("Aeron Java jar not found (%v) and `make java-deps` failed: %v\n%s", err, mkErr, out)
+		}
 	}
 	return p
 }
