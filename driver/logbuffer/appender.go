@@ -149,7 +149,7 @@ func NewAppender(log *LogBuffers) *Appender {
 // way or this call tripped the term (retry); MaxPositionExceeded at the
 // end of the stream; PublicationError when msg is too long.
 func (a *Appender) Append(msg []byte, reservedValue int64) int64 {
-	if len(msg) > a.maxMessage {
+	if len(msg) > a.maxMessage || a.maxPayload <= 0 {
 		return PublicationError
 	}
 	termCount := a.meta.ActiveTermCount()
@@ -251,7 +251,7 @@ func NewExclusiveAppender(log *LogBuffers) *ExclusiveAppender {
 // filling the term and rotating (retry), MaxPositionExceeded or
 // PublicationError as Appender does.
 func (a *ExclusiveAppender) Append(msg []byte, reservedValue int64) int64 {
-	if len(msg) > a.maxMessage {
+	if len(msg) > a.maxMessage || a.maxPayload <= 0 {
 		return PublicationError
 	}
 	frames, required := a.required(len(msg))

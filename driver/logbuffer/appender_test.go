@@ -166,3 +166,18 @@ func TestScanForAvailability(t *testing.T) {
 		t.Fatal("packing")
 	}
 }
+
+// A log whose metadata holds no usable MTU (not initialised, or damaged)
+// refuses appends instead of fragmenting by a negative payload.
+func TestAppendWithoutMTU(t *testing.T) {
+	l, err := CreateLog(t.TempDir()+"/bad.logbuffer", 64*1024, 4096, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var c BufferClaim
+	if NewAppender(l).Append([]byte("x"), 0) != PublicationError || NewExclusiveAppender(l).Append([]byte("x"), 0) != PublicationError ||
+		NewAppender(l).Claim(1, &c) != PublicationError {
+		t.Fatal("appended without an MTU")
+	}
+}
