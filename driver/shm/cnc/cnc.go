@@ -137,9 +137,21 @@ func OpenTimeout(dir string, timeout time.Duration) (*File, error) {
 }
 
 func openOnce(path string) (*File, error) {
+	// A file that is missing or shorter than its header may be one a
+	// driver is creating right now: not ready yet, rather than broken.
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %w", ErrNotReady, err)
+		}
+		return nil, fmt.Errorf("open cnc file: %w", err)
+	}
+	if st.Size() < MetadataLength {
+		return nil, fmt.Errorf("%s: %w (%d bytes)", path, ErrNotReady, st.Size())
+	}
 	m, err := shm.MapExistingFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open cnc file: %w", err)
 	}
 	f, err := fromMapping(m)
 	if err != nil {

@@ -3,6 +3,7 @@ package cnc
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,16 @@ func TestCreateOpen(t *testing.T) {
 	}
 	if l, err := CheckDriver(t.TempDir(), time.Second, 0); err != nil || l.Active {
 		t.Fatal("empty dir")
+	}
+	if _, err := OpenTimeout(t.TempDir(), 30*time.Millisecond); !errors.Is(err, ErrNotReady) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing file: %v", err)
+	}
+	empty := t.TempDir()
+	if err := os.WriteFile(filepath.Join(empty, FileName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenTimeout(empty, 0); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("empty file: %v", err)
 	}
 	if VersionString(Version) != "0.2.0" || Version != 0x200 {
 		t.Fatal("version")

@@ -296,11 +296,17 @@ func (r *Reader) CounterLabel(id int32) string {
 // Find returns the id of the allocated counter with this type and
 // registration id, or NullCounterID.
 func (r *Reader) FindByTypeIDAndRegistrationID(typeID int32, registrationID int64) int32 {
-	found := int32(NullCounterID)
-	r.ForEach(func(id, t int32, _ []byte, _ string) {
-		if found == NullCounterID && t == typeID && r.RegistrationID(id) == registrationID {
-			found = id
+	// Walks the records without building labels, so looking up does not
+	// allocate.
+	for id := int32(0); id <= r.maxID; id++ {
+		mo := int(id) * MetadataLength
+		state := r.meta.GetInt32Volatile(mo + stateOffset)
+		if state == StateUnused {
+			break
 		}
-	})
-	return found
+		if state == StateAllocated && r.meta.GetInt32(mo+typeIDOffset) == typeID && r.RegistrationID(id) == registrationID {
+			return id
+		}
+	}
+	return NullCounterID
 }

@@ -140,6 +140,9 @@ func TestPositionLabelsAndKeys(t *testing.T) {
 	if r.FindByTypeIDAndRegistrationID(TypeReceiverHWM, 42) != NullCounterID {
 		t.Fatal("found a counter that does not exist")
 	}
+	if n := testing.AllocsPerRun(100, func() { r.FindByTypeIDAndRegistrationID(TypeClientHeartbeat, 77) }); n != 0 {
+		t.Fatalf("lookup allocates %v", n)
+	}
 }
 
 func TestCounterOperations(t *testing.T) {

@@ -2,6 +2,7 @@ package ringbuffer
 
 import (
 	"encoding/binary"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -192,4 +193,40 @@ func BenchmarkWriteRead(b *testing.B) {
 			r.Read(h, 64)
 		}
 	}
+}
+
+// BenchmarkConcurrentWrite has every benchmark goroutine write 32-byte
+// records while one consumer drains, as client processes and the
+// conductor do.
+func BenchmarkConcurrentWrite(b *testing.B) {
+	r, _ := newRing(b, 1<<20)
+	h := func(int32, shm.AtomicBuffer, int, int) {}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if r.Read(h, 256) == 0 {
+					runtime.Gosched()
+				}
+			}
+		}
+	}()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		msg := make([]byte, 32)
+		for pb.Next() {
+			// Bounded retries: a full ring waits for the consumer.
+			for i := 0; i < 1_000_000 && !r.Write(1, msg); i++ {
+				runtime.Gosched()
+			}
+		}
+	})
+	b.StopTimer()
+	close(stop)
+	<-done
 }
