@@ -94,6 +94,10 @@ type Receiver struct {
 	next        int64
 	recordOff   int
 	lappedCount int64
+	// resync is set when the current record was overwritten while being
+	// read: the next record's position, derived from its length, is then
+	// unknowable, so the receiver restarts from the latest record.
+	resync bool
 	// fence is a private word whose atomic update orders the plain reads
 	// of a record before the re-read of the tail intent in validate.
 	fence int64
@@ -124,8 +128,12 @@ func (r *Receiver) ReceiveNext() bool {
 	}
 	mask := r.capacity - 1
 	recordOffset := int(cursor) & mask
-	if !r.validate(cursor) {
-		r.lappedCount++
+	if r.resync || !r.validate(cursor) {
+		// A resync was counted as a lap when the overwrite was seen.
+		if !r.resync {
+			r.lappedCount++
+		}
+		r.resync = false
 		cursor = r.buf.GetInt64Volatile(r.trailer + latestOffset)
 		recordOffset = int(cursor) & mask
 	}
@@ -158,13 +166,28 @@ func (r *Receiver) Buffer() shm.AtomicBuffer { return r.buf }
 
 // Validate reports whether the current record is still intact after it was
 // read (the transmitter has not lapped it meanwhile).
-func (r *Receiver) Validate() bool { return r.validate(r.cursor) }
+func (r *Receiver) Validate() bool {
+	if !r.validate(r.cursor) {
+		r.markLapped()
+		return false
+	}
+	return true
+}
 
 func (r *Receiver) validate(cursor int64) bool {
 	// Acquire fence (BroadcastReceiver.validate): a read-modify-write is a
 	// full barrier on arm64 and amd64, unlike a plain atomic load.
 	atomic.AddInt64(&r.fence, 1)
 	return cursor+int64(r.capacity) > r.buf.GetInt64Volatile(r.trailer+tailIntentOffset)
+}
+
+// markLapped counts a lap once and makes the next ReceiveNext restart from
+// the latest record.
+func (r *Receiver) markLapped() {
+	if !r.resync {
+		r.resync = true
+		r.lappedCount++
+	}
 }
 
 // ErrLapped means records were lost because the receiver fell behind.
@@ -197,9 +220,11 @@ func (c *CopyReceiver) Receive(handler func(msgTypeID int32, buf []byte)) (int, 
 		return 0, nil
 	}
 	length := c.r.Length()
-	// A record reaching past the records (into the trailer) is damage or a
-	// lap in progress, never a message.
-	if length < 0 || c.r.Offset()+length > c.r.capacity {
+	// A length no transmitter writes means the record was overwritten (or
+	// the buffer damaged) while we read it: never a message.
+	if length < 0 || length > c.r.capacity/8 || c.r.Offset()+length > c.r.capacity {
+		c.r.markLapped()
+		c.lapped = c.r.LappedCount()
 		return 0, ErrLapped
 	}
 	if length > len(c.scratch) {
@@ -208,6 +233,7 @@ func (c *CopyReceiver) Receive(handler func(msgTypeID int32, buf []byte)) (int, 
 	typ := c.r.TypeID()
 	c.r.buf.GetBytes(c.r.Offset(), c.scratch[:length])
 	if !c.r.Validate() {
+		c.lapped = c.r.LappedCount()
 		return 0, ErrLapped
 	}
 	if c.r.LappedCount() != c.lapped {

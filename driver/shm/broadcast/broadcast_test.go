@@ -54,6 +54,10 @@ func TestLapped(t *testing.T) {
 	if !errors.Is(err, ErrLapped) {
 		t.Fatalf("lapping not reported: %v", err)
 	}
+	// A lap is reported once.
+	if n, err := rx.Receive(func(int32, []byte) {}); n != 0 || err != nil {
+		t.Fatalf("after the lap report: %d %v", n, err)
+	}
 	// After a lap the receiver continues with new records.
 	if err := tx.Transmit(2, []byte("fresh")); err != nil {
 		t.Fatal(err)
@@ -129,4 +133,34 @@ func FuzzCopyReceiver(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestOverwrittenWhileCopyingResyncs(t *testing.T) {
+	buf := shm.NewAtomicBuffer(make([]byte, 1024+TrailerLength))
+	tx, _ := NewTransmitter(buf)
+	rx, _ := NewReceiver(buf)
+	if err := tx.Transmit(1, []byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	if !rx.ReceiveNext() || rx.TypeID() != 1 {
+		t.Fatal("no first record")
+	}
+	// The transmitter laps the record before the receiver validates it.
+	for i := 0; i < 40; i++ {
+		_ = tx.Transmit(2, make([]byte, 56))
+	}
+	if rx.Validate() || rx.LappedCount() != 1 {
+		t.Fatalf("overwrite not seen: lapped %d", rx.LappedCount())
+	}
+	if err := tx.Transmit(3, []byte("latest")); err != nil {
+		t.Fatal(err)
+	}
+	// The receiver restarts from the latest record, not from the length of
+	// the one it lost, and counts no second lap.
+	if !rx.ReceiveNext() || rx.TypeID() != 3 || rx.LappedCount() != 1 {
+		t.Fatalf("type %d lapped %d", rx.TypeID(), rx.LappedCount())
+	}
+	if !rx.Validate() {
+		t.Fatal("latest record invalid")
+	}
 }
