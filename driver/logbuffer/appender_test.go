@@ -144,7 +144,7 @@ func TestScanForAvailability(t *testing.T) {
 		{0, 4096, 1024, 0},
 		{0, 600, 512, 0},
 		{256, 256, 256, 0},
-		{0, 100, -256, 0}, // the first frame alone does not fit
+		{0, 100, -256, -1}, // the first frame alone does not fit
 		{1024, 4096, 0, 0},
 	}
 	for _, c := range cases {
@@ -162,7 +162,7 @@ func TestScanForAvailability(t *testing.T) {
 	if ScanAvailable(out) != 32 || ScanPadding(out) != 480 {
 		t.Fatalf("pad scan %d,%d", ScanAvailable(out), ScanPadding(out))
 	}
-	if PackScanOutcome(480, -64) != 480<<32|0xFFFFFFC0 {
+	if o := PackScanOutcome(480, 1024); o != 480<<32|1024 || ScanAvailable(o) != 1024 || ScanPadding(o) != 480 {
 		t.Fatal("packing")
 	}
 }

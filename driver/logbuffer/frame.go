@@ -149,17 +149,19 @@ func ScanForAvailability(term shm.AtomicBuffer, offset, maxLength int) int64 {
 	return PackScanOutcome(padding, available)
 }
 
-// PackScanOutcome packs padding and available as TermScanner.pack does.
+// PackScanOutcome packs padding and available as TermScanner.pack does,
+// bit for bit: available is not masked, so a negative availability fills
+// the upper half and ScanPadding then reads -1, as it does in Aeron.
 func PackScanOutcome(padding, available int) int64 {
-	return int64(padding)<<32 | int64(uint32(int32(available)))
+	return int64(padding)<<32 | int64(int32(available))
 }
 
 // ScanAvailable is the available byte count of a scan outcome (negative
-// when the next frame does not fit).
+// when the next frame does not fit; check it before the padding).
 func ScanAvailable(outcome int64) int { return int(int32(outcome)) }
 
 // ScanPadding is the padding byte count of a scan outcome.
-func ScanPadding(outcome int64) int { return int(uint64(outcome) >> 32) }
+func ScanPadding(outcome int64) int { return int(int32(uint64(outcome) >> 32)) }
 
 // Insert copies a received frame sequence into term at offset, unless that
 // spot is already filled (a duplicate). The first 8 bytes go last, as one
