@@ -3,6 +3,7 @@ package cnc_test
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,9 +93,25 @@ func TestAgainstJavaDriver(t *testing.T) {
 		t.Fatalf("counter %d: label %q type %d reg %d owner %d", counterID, reader.CounterLabel(counterID), reader.CounterTypeID(counterID), reader.RegistrationID(counterID), reader.OwnerID(counterID))
 	}
 	// The client heartbeat counter the driver announced for us.
-	if hbID := reader.FindByTypeIDAndRegistrationID(counters.TypeClientHeartbeat, clientID); hbID < 0 {
+	hbID := reader.FindByTypeIDAndRegistrationID(counters.TypeClientHeartbeat, clientID)
+	if hbID < 0 {
 		t.Fatal("no client heartbeat counter allocated by the Java driver")
 	}
+	// Our manager labels and keys it as Aeron's driver does.
+	now := int64(1)
+	ours := counters.NewManager(shm.NewAtomicBuffer(make([]byte, 4*counters.MetadataLength)), shm.NewAtomicBuffer(make([]byte, 4*counters.ValueLength)), func() int64 { return now }, 0)
+	hc, err := ours.AllocateClientHeartbeat(clientID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := reader.CounterLabel(hbID), ours.Reader().CounterLabel(hc.ID()); got != want {
+		t.Errorf("client heartbeat label: Aeron %q, ours %q", got, want)
+	}
+	if got, want := reader.Key(hbID)[:8], ours.Reader().Key(hc.ID())[:8]; string(got) != string(want) {
+		t.Errorf("client heartbeat key: Aeron % x, ours % x", got, want)
+	}
+	comparePublicationCounters(t, ring, copier, reader, clientID)
+
 	time.Sleep(1100 * time.Millisecond)
 	if f.DriverHeartbeatMs() <= hb {
 		t.Fatal("driver heartbeat did not advance")
@@ -138,4 +155,58 @@ func compareSystemCounters(reader *counters.Reader) []string {
 		diffs = append(diffs, fmt.Sprintf("Aeron has %d system counters, we have %d", n, len(counters.SystemLabels)))
 	}
 	return diffs
+}
+
+// comparePublicationCounters adds an IPC publication through the ring and
+// checks that the pub-lmt and pub-pos counters Aeron's driver allocates
+// for it carry the keys and labels our AllocatePosition writes.
+func comparePublicationCounters(t *testing.T, ring *ringbuffer.ManyToOne, copier *broadcast.CopyReceiver, reader *counters.Reader, clientID int64) {
+	t.Helper()
+	const channel, streamID = "aeron:ipc", 1001
+	correlationID := ring.NextCorrelationID()
+	msg := make([]byte, 24+len(channel))
+	binary.LittleEndian.PutUint64(msg[0:], uint64(clientID))
+	binary.LittleEndian.PutUint64(msg[8:], uint64(correlationID))
+	binary.LittleEndian.PutUint32(msg[16:], streamID)
+	binary.LittleEndian.PutUint32(msg[20:], uint32(len(channel)))
+	copy(msg[24:], channel)
+	if !ring.Write(0x01, msg) { // ADD_PUBLICATION (§7)
+		t.Fatal("write refused")
+	}
+	ready := false
+	for deadline := time.Now().Add(10 * time.Second); !ready && time.Now().Before(deadline); {
+		if _, err := copier.Receive(func(typ int32, b []byte) {
+			ready = ready || (typ == 0x0F03 && int64(binary.LittleEndian.Uint64(b)) == correlationID) // ON_PUBLICATION_READY
+		}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !ready {
+		t.Fatal("no ON_PUBLICATION_READY from the Java driver")
+	}
+	now := int64(1)
+	ours := counters.NewManager(shm.NewAtomicBuffer(make([]byte, 4*counters.MetadataLength)), shm.NewAtomicBuffer(make([]byte, 4*counters.ValueLength)), func() int64 { return now }, 0)
+	for _, c := range []struct {
+		typeID int32
+		name   string
+	}{{counters.TypePublisherLimit, counters.NamePublisherLimit}, {counters.TypePublisherPosition, counters.NamePublisherPosConcurrent}} {
+		id := reader.FindByTypeIDAndRegistrationID(c.typeID, correlationID)
+		if id < 0 {
+			t.Errorf("no %s counter from the Java driver", c.name)
+			continue
+		}
+		key := reader.Key(id)
+		sessionID := int32(binary.LittleEndian.Uint32(key[8:]))
+		mine, err := ours.AllocatePosition(c.typeID, c.name, correlationID, sessionID, streamID, channel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := reader.CounterLabel(id), ours.Reader().CounterLabel(mine.ID()); got != want {
+			t.Errorf("%s label: Aeron %q, ours %q", c.name, got, want)
+		}
+		if got, want := key, ours.Reader().Key(mine.ID()); string(got) != string(want) {
+			t.Errorf("%s key: Aeron % x, ours % x", c.name, got[:32], want[:32])
+		}
+	}
 }

@@ -44,7 +44,7 @@ func TestAeronToolsReadOurFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	sys.BytesSent.Set(123456)
-	pos, err := m.AllocatePosition(counters.TypePublisherPosition, counters.NamePublisherPosition, 42, 7, 1001, "aeron:ipc")
+	pos, err := m.AllocatePosition(counters.TypePublisherPosition, counters.NamePublisherPosExclusive, 42, 7, 1001, "aeron:ipc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestAeronToolsReadOurFile(t *testing.T) {
 		"(CnC v0.2.0)",
 		"Client liveness timeouts",
 		"Control protocol version",
-		"4,096 - pub-pos (sampled): 42 7 1001 aeron:ipc",
+		"4,096 - pub-pos (exclusive): 42 7 1001 aeron:ipc",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("AeronStat output lacks %q:\n%s", want, out)

@@ -90,7 +90,7 @@ func TestPositionLabelsAndKeys(t *testing.T) {
 	now := int64(1)
 	m := newManager(t, 16, &now)
 	r := m.Reader()
-	pub, err := m.AllocatePosition(TypePublisherPosition, NamePublisherPosition, 42, 1, 1, "aeron:ipc")
+	pub, err := m.AllocatePosition(TypePublisherPosition, NamePublisherPosSampled, 42, 1, 1, "aeron:ipc")
 	if err != nil {
 		t.Fatal(err)
 	}

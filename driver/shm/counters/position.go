@@ -68,13 +68,17 @@ func (m *Manager) AllocateClientHeartbeat(clientID int64, nowMs int64) (Counter,
 // Label prefixes of the stream position counters, as Aeron's drivers write
 // them (aeron_position.c, §6.4).
 const (
-	NamePublisherLimit           = "pub-lmt"
-	NameSenderPosition           = "snd-pos"
-	NameSenderLimit              = "snd-lmt"
-	NameReceiverHWM              = "rcv-hwm"
-	NameReceiverPosition         = "rcv-pos"
-	NameSubscriberPosition       = "sub-pos"
-	NamePublisherPosition        = "pub-pos (sampled)"
+	NamePublisherLimit     = "pub-lmt"
+	NameSenderPosition     = "snd-pos"
+	NameSenderLimit        = "snd-lmt"
+	NameReceiverHWM        = "rcv-hwm"
+	NameReceiverPosition   = "rcv-pos"
+	NameSubscriberPosition = "sub-pos"
+	// Aeron's Java driver names the publisher position by publication
+	// kind (checked against it); its C driver writes "pub-pos (sampled)".
+	NamePublisherPosConcurrent   = "pub-pos (concurrent)"
+	NamePublisherPosExclusive    = "pub-pos (exclusive)"
+	NamePublisherPosSampled      = "pub-pos (sampled)"
 	NameSenderBPE                = "snd-bpe"
 	NameSenderNaksReceived       = "snd-naks-received"
 	NameReceiverNaksSent         = "rcv-naks-sent"
