@@ -186,7 +186,8 @@ func comparePublicationCounters(t *testing.T, ring *ringbuffer.ManyToOne, copier
 		t.Fatal("no ON_PUBLICATION_READY from the Java driver")
 	}
 	now := int64(1)
-	ours := counters.NewManager(shm.NewAtomicBuffer(make([]byte, 4*counters.MetadataLength)), shm.NewAtomicBuffer(make([]byte, 4*counters.ValueLength)), func() int64 { return now }, 0)
+	ours := counters.NewManager(shm.NewAtomicBuffer(make([]byte, 8*counters.MetadataLength)), shm.NewAtomicBuffer(make([]byte, 8*counters.ValueLength)), func() int64 { return now }, 0)
+	compareSubscriberPosition(t, ring, copier, reader, ours, clientID)
 	for _, c := range []struct {
 		typeID int32
 		name   string
@@ -208,5 +209,55 @@ func comparePublicationCounters(t *testing.T, ring *ringbuffer.ManyToOne, copier
 		if got, want := key, ours.Reader().Key(mine.ID()); string(got) != string(want) {
 			t.Errorf("%s key: Aeron % x, ours % x", c.name, got[:32], want[:32])
 		}
+	}
+}
+
+// compareSubscriberPosition subscribes to the IPC stream the publication
+// above offers, and compares the sub-pos counter of the image Aeron's
+// driver announces with the one AllocateSubscriberPosition writes.
+func compareSubscriberPosition(t *testing.T, ring *ringbuffer.ManyToOne, copier *broadcast.CopyReceiver, reader *counters.Reader, ours *counters.Manager, clientID int64) {
+	t.Helper()
+	const channel, streamID = "aeron:ipc", 1001
+	correlationID := ring.NextCorrelationID()
+	msg := make([]byte, 32+len(channel))
+	binary.LittleEndian.PutUint64(msg[0:], uint64(clientID))
+	binary.LittleEndian.PutUint64(msg[8:], uint64(correlationID))
+	binary.LittleEndian.PutUint64(msg[16:], ^uint64(0)) // registration correlation id -1
+	binary.LittleEndian.PutUint32(msg[24:], streamID)
+	binary.LittleEndian.PutUint32(msg[28:], uint32(len(channel)))
+	copy(msg[32:], channel)
+	if !ring.Write(0x04, msg) { // ADD_SUBSCRIPTION (§7)
+		t.Fatal("write refused")
+	}
+	subPosID := int32(-1)
+	var sessionID int32
+	for deadline := time.Now().Add(10 * time.Second); subPosID < 0 && time.Now().Before(deadline); {
+		if _, err := copier.Receive(func(typ int32, b []byte) {
+			// ON_AVAILABLE_IMAGE for our subscription.
+			if typ == 0x0F02 && len(b) >= 28 && int64(binary.LittleEndian.Uint64(b[16:])) == correlationID {
+				sessionID = int32(binary.LittleEndian.Uint32(b[8:]))
+				subPosID = int32(binary.LittleEndian.Uint32(b[24:]))
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if subPosID < 0 {
+		t.Fatal("no ON_AVAILABLE_IMAGE from the Java driver")
+	}
+	mine, err := ours.AllocateSubscriberPosition(correlationID, clientID, sessionID, streamID, channel, reader.CounterValue(subPosID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ours.Reader()
+	if got, want := reader.CounterLabel(subPosID), r.CounterLabel(mine.ID()); got != want {
+		t.Errorf("sub-pos label: Aeron %q, ours %q", got, want)
+	}
+	if got, want := reader.Key(subPosID), r.Key(mine.ID()); string(got) != string(want) {
+		t.Errorf("sub-pos key: Aeron % x, ours % x", got[:32], want[:32])
+	}
+	if reader.CounterTypeID(subPosID) != counters.TypeSubscriberPosition || reader.RegistrationID(subPosID) != correlationID || reader.OwnerID(subPosID) != clientID {
+		t.Errorf("sub-pos type %d registration %d owner %d", reader.CounterTypeID(subPosID), reader.RegistrationID(subPosID), reader.OwnerID(subPosID))
 	}
 }
