@@ -5,7 +5,9 @@
 // package reaches shared memory through an AtomicBuffer. Ordered and
 // volatile accessors use sync/atomic, which is sequentially consistent and
 // so satisfies every release/acquire pairing Aeron's C and Java code rely on
-// (aeron_atomic.h). Atomic fields must sit at their natural alignment within
+// (aeron_atomic.h). Where Aeron needs a bare fence (a seqlock writer's
+// store-store fence), a read-modify-write such as GetAndSetInt64 gives it,
+// since it is a full barrier on amd64 and arm64. Atomic fields must sit at their natural alignment within
 // a mapping, which Aeron's layouts guarantee; plain accessors take any
 // offset.
 package shm

@@ -156,7 +156,9 @@ func (r *Receiver) TypeID() int32 { return r.buf.GetInt32(r.recordOff + typeFiel
 // Offset of the current record's payload.
 func (r *Receiver) Offset() int { return r.recordOff + HeaderLength }
 
-// Length of the current record's payload.
+// Length of the current record's payload. It is read from memory the
+// transmitter may be overwriting: check it against the buffer and call
+// Validate after using the record (CopyReceiver does both).
 func (r *Receiver) Length() int {
 	return int(r.buf.GetInt32(r.recordOff+lengthFieldOffset)) - HeaderLength
 }
