@@ -95,3 +95,16 @@ func TestUnblockCases(t *testing.T) {
 		}
 	}
 }
+
+func TestFillGapRefusesBadGaps(t *testing.T) {
+	term := shm.NewAtomicBuffer(make([]byte, 64*1024))
+	hdr := make([]byte, DataHeaderLength)
+	for _, g := range [][2]int{{-32, 64}, {16, 64}, {0, 0}, {0, 40}, {64*1024 - 32, 64}, {0, 1 << 40}} {
+		if FillGap(term, hdr, 1, g[0], g[1]) {
+			t.Fatalf("gap %v filled", g)
+		}
+	}
+	if !FillGap(term, hdr, 1, 64, 96) || FrameLengthVolatile(term, 64) != 96 || FrameType(term, 64) != HdrTypePad {
+		t.Fatal("gap not filled")
+	}
+}

@@ -15,7 +15,8 @@
 //     fetch-and-add claims), ExclusiveAppender, BufferClaim;
 //   - the consumers' and driver's side (§2.6): Read (subscriber poll),
 //     ScanForAvailability (sender), Insert (receiver rebuild), ScanForGap
-//     (loss detection), Unblock (stuck publications) and Clean.
+//     (loss detection), FillGap (unreliable images), Unblock (stuck
+//     publications) and Clean.
 //
 // Frames are published by storing their length last with release order;
 // readers load it with acquire order and treat zero or negative lengths as

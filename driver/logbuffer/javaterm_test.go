@@ -14,7 +14,7 @@ import (
 )
 
 // TestTermToolsMatchAeron runs Aeron's TermScanner, TermGapScanner and
-// TermUnblocker and ours over the same term: committed frames, a hole, a
+// TermUnblocker and TermGapFiller and ours over the same term: committed frames, a hole, a
 // PAD frame, a begun-but-uncommitted frame and claimed zeros.
 func TestTermToolsMatchAeron(t *testing.T) {
 	if testing.Short() {
@@ -72,6 +72,11 @@ func TestTermToolsMatchAeron(t *testing.T) {
 		c := shm.NewAtomicBuffer(append([]byte(nil), raw...))
 		status := Unblock(c, DefaultFrameHeader(meta), 9, u[0], u[1])
 		fmt.Fprintf(&ours, "unblock %d %d %s %s\n", u[0], u[1], names[status], hex.EncodeToString(c.Bytes()[u[0]:u[0]+32]))
+	}
+	for _, f := range [][2]int{{192, 128}, {192, 192}, {4096, 512}, {8192, 1024}} {
+		c := shm.NewAtomicBuffer(append([]byte(nil), raw...))
+		filled := FillGap(c, DefaultFrameHeader(meta), 9, f[0], f[1])
+		fmt.Fprintf(&ours, "fill %d %d %t %s\n", f[0], f[1], filled, hex.EncodeToString(c.Bytes()[f[0]:f[0]+32]))
 	}
 	if strings.TrimSpace(out) != strings.TrimSpace(ours.String()) {
 		t.Fatalf("Aeron:\n%s\nours:\n%s", out, ours.String())

@@ -235,6 +235,7 @@ func FuzzTermScan(f *testing.F) {
 				t.Fatalf("gap scan went back to %d from %d", end, off)
 			}
 			Unblock(term, make([]byte, DataHeaderLength), 1, off, 8192)
+			FillGap(term, make([]byte, DataHeaderLength), 1, off, 64+off)
 			out := ScanForAvailability(term, off, 4096)
 			avail, pad := ScanAvailable(out), ScanPadding(out)
 			if avail < -term.Capacity() || avail > 4096 || pad < -1 || pad > term.Capacity() {

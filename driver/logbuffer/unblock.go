@@ -91,3 +91,22 @@ func ComputeFragmentedFrameLength(length, maxPayloadLength int) int {
 	}
 	return full*(maxPayloadLength+DataHeaderLength) + last
 }
+
+// FillGap pads a gap in an image's term, [gapOffset, gapOffset+gapLength),
+// so subscribers of an unreliable stream move past lost data
+// (aeron_term_gap_filler.c, TermGapFiller.java). It does nothing, and says
+// so, if any frame has arrived inside the gap meanwhile or the gap does
+// not lie on frame boundaries inside the term.
+func FillGap(term shm.AtomicBuffer, defaultHeader []byte, termID int32, gapOffset, gapLength int) bool {
+	if gapOffset < 0 || gapLength < DataHeaderLength || gapOffset&(FrameAlignment-1) != 0 ||
+		gapLength&(FrameAlignment-1) != 0 || gapLength > term.Capacity()-gapOffset {
+		return false
+	}
+	for off := gapOffset + gapLength - FrameAlignment; off >= gapOffset; off -= FrameAlignment {
+		if FrameLengthVolatile(term, off) != 0 {
+			return false
+		}
+	}
+	resetToPad(term, defaultHeader, termID, gapOffset, gapLength)
+	return true
+}

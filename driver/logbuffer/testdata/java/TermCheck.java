@@ -1,3 +1,4 @@
+import io.aeron.logbuffer.TermGapFiller;
 import io.aeron.logbuffer.TermGapScanner;
 import io.aeron.logbuffer.TermScanner;
 import io.aeron.logbuffer.TermUnblocker;
@@ -51,6 +52,19 @@ public class TermCheck
                 hdr.append(String.format("%02x", copy.getByte(u[0] + i) & 0xFF));
             }
             System.out.println("unblock " + u[0] + " " + u[1] + " " + status + " " + hdr);
+        }
+
+        final int[][] fills = { { 192, 128 }, { 192, 192 }, { 4096, 512 }, { 8192, 1024 } };
+        for (final int[] f : fills)
+        {
+            final UnsafeBuffer copy = new UnsafeBuffer(termBytes.clone());
+            final boolean filled = TermGapFiller.tryFillGap(meta, copy, 9, f[0], f[1]);
+            final StringBuilder hdr = new StringBuilder();
+            for (int i = 0; i < 32; i++)
+            {
+                hdr.append(String.format("%02x", copy.getByte(f[0] + i) & 0xFF));
+            }
+            System.out.println("fill " + f[0] + " " + f[1] + " " + filled + " " + hdr);
         }
     }
 }
