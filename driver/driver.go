@@ -6,12 +6,20 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
 	"github.com/aeron-bypass/aeron-bypass/backend/loss"
+	"github.com/aeron-bypass/aeron-bypass/driver/agent"
+	"github.com/aeron-bypass/aeron-bypass/driver/conductor"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/errorlog"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/ringbuffer"
 )
 
 // Option changes how New builds a Driver.
@@ -21,6 +29,10 @@ type options struct {
 	logger  *slog.Logger
 	backend backend.Backend
 }
+
+// Version is this driver's version, shown in the "Aeron software" and
+// "Errors" system counters.
+var Version = "0.1.0"
 
 // WithLogger sends the driver's log to l.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
@@ -35,10 +47,24 @@ type Driver struct {
 	backend backend.Backend
 	chosen  backend.ProbeResult
 
+	cnc       *cnc.File
+	conductor *conductor.Conductor
+	runners   []*agent.Runner
+	// terminated is closed when a client asks the driver to stop and the
+	// termination validator allows it.
+	terminated chan struct{}
+	termOnce   sync.Once
+
 	mu      sync.Mutex
 	started bool
 	closed  bool
 }
+
+// startNs anchors the monotonic clock the agents use.
+var startTime = time.Now()
+
+func nanoClock() int64  { return int64(time.Since(startTime)) }
+func epochClock() int64 { return time.Now().UnixMilli() }
 
 // New validates cfg, prepares aeron.dir and opens the network backend.
 func New(cfg config.Config, opts ...Option) (*Driver, error) {
@@ -52,7 +78,7 @@ func New(cfg config.Config, opts ...Option) (*Driver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("driver config: %w", err)
 	}
-	d := &Driver{cfg: cfg, log: o.logger}
+	d := &Driver{cfg: cfg, log: o.logger, terminated: make(chan struct{})}
 	if err := d.prepareDir(); err != nil {
 		return nil, err
 	}
@@ -62,8 +88,63 @@ func New(cfg config.Config, opts ...Option) (*Driver, error) {
 	} else if err := d.chooseBackend(); err != nil {
 		return nil, err
 	}
+	if err := d.createCnC(); err != nil {
+		d.backend.Close()
+		return nil, err
+	}
 	return d, nil
 }
+
+// createCnC writes cnc.dat and builds the conductor over it. The file's
+// version is published only once the counters exist, so clients never see
+// a half-made driver.
+func (d *Driver) createCnC() error {
+	cfg := d.cfg
+	l := cnc.Lengths{
+		ToDriver:        cfg.ConductorBufferLength,
+		ToClients:       cfg.ClientsBufferLength,
+		CounterMetadata: 4 * cfg.CountersBufferLength,
+		CounterValues:   cfg.CountersBufferLength,
+		ErrorLog:        cfg.ErrorBufferLength,
+	}
+	f, err := cnc.CreateFile(cfg.Dir, cnc.Params{Lengths: l, ClientLivenessTimeout: cfg.ClientLivenessTimeout,
+		StartTimestampMs: epochClock(), PID: int64(os.Getpid()), FilePageSize: cfg.FilePageSize})
+	if err != nil {
+		return fmt.Errorf("create cnc.dat in %s: %w", cfg.Dir, err)
+	}
+	mgr := counters.NewManager(f.CountersMetadata(), f.CountersValues(), epochClock, cfg.CountersFreeToReuseTimeout.Milliseconds())
+	major, minor, patch := 0, 1, 0
+	sys, err := counters.AllocateSystemCounters(mgr, Version, "none", major, minor, patch, string(cfg.ThreadingMode), "100ms")
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("system counters: %w", err)
+	}
+	errs := errorlog.New(f.ErrorLog(), epochClock)
+	c, err := conductor.New(conductor.Context{
+		Config: cfg, ToDriver: f.ToDriver(), ToClients: f.ToClients(), Counters: mgr, System: sys, Errors: errs,
+		Log: d.log, NanoClock: nanoClock, EpochClock: epochClock,
+		Terminate: func() { d.termOnce.Do(func() { close(d.terminated) }) },
+	})
+	if err != nil {
+		f.Close()
+		return err
+	}
+	// Take one correlation id so client ids never start at zero, as
+	// Aeron's drivers do, then publish the file.
+	ring, err := ringbuffer.New(f.ToDriver())
+	if err != nil {
+		f.Close()
+		return err
+	}
+	ring.NextCorrelationID()
+	f.Ready()
+	d.cnc, d.conductor = f, c
+	return nil
+}
+
+// Terminated is closed when a client terminated the driver (with the
+// termination validator set to allow).
+func (d *Driver) Terminated() <-chan struct{} { return d.terminated }
 
 func (d *Driver) chooseBackend() error {
 	opts := backend.Options{
@@ -118,18 +199,35 @@ func (d *Driver) prepareDir() error {
 		if d.cfg.DirWarnIfExists {
 			d.log.Warn("aeron.dir already exists", "dir", dir)
 		}
-		if d.cfg.DirDeleteOnStart {
-			if err := os.RemoveAll(dir); err != nil {
-				return fmt.Errorf("delete aeron.dir %s on start: %w", dir, err)
+		if !d.cfg.DirDeleteOnStart {
+			active, pid, hb, err := cnc.IsDriverActive(dir, d.cfg.DriverTimeout)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				d.log.Warn("existing cnc.dat unreadable; treating aeron.dir as stale", "dir", dir, "error", err)
 			}
+			if active {
+				return fmt.Errorf("active media driver detected in %s: pid %d, heartbeat %v ago", dir, pid,
+					time.Duration(epochClock()-hb)*time.Millisecond)
+			}
+		}
+		// Not live (or told to delete): a stale directory goes.
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("delete stale aeron.dir %s: %w", dir, err)
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("stat aeron.dir %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create aeron.dir %s: %w", dir, err)
+	for _, sub := range []string{dir, filepath.Join(dir, "publications"), filepath.Join(dir, "images")} {
+		if err := os.MkdirAll(sub, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", sub, err)
+		}
 	}
 	return nil
+}
+
+// onAgentError keeps an agent's errors visible without stopping it; the
+// conductor records its own in the distinct error log.
+func (d *Driver) onAgentError(role string, err error) {
+	d.log.Error("agent error", "agent", role, "error", err)
 }
 
 // Dir is the driver's aeron.dir.
@@ -148,6 +246,20 @@ func (d *Driver) Start() error {
 	if d.started {
 		return errors.New("driver already started")
 	}
+	idleName := d.cfg.ConductorIdleStrategy
+	if d.cfg.ThreadingMode == config.Shared {
+		idleName = d.cfg.SharedIdleStrategy
+	}
+	idle, err := agent.ParseIdleStrategy(idleName)
+	if err != nil {
+		return fmt.Errorf("conductor idle strategy: %w", err)
+	}
+	// The sender and receiver agents join these runners with the network
+	// transport: SHARED puts all three on one thread, SHARED_NETWORK the
+	// two network agents on a second, DEDICATED each on its own.
+	r := agent.NewRunner("driver-conductor", idle, d.onAgentError, d.conductor)
+	d.runners = append(d.runners, r)
+	r.Start()
 	d.started = true
 	d.log.Info("media driver started", "dir", d.cfg.Dir, "threading", d.cfg.ThreadingMode, "backend", d.chosen.Name)
 	return nil
@@ -164,6 +276,21 @@ func (d *Driver) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	var errs []error
+	for _, r := range d.runners {
+		if err := r.Close(5 * time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if d.cnc != nil {
+		if !d.started {
+			// The conductor never ran: still tell clients we are gone.
+			d.conductor.OnClose()
+		}
+		_ = d.cnc.Sync()
+		if err := d.cnc.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if d.backend != nil {
 		if err := d.backend.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close backend: %w", err))

@@ -1,0 +1,131 @@
+package conductor
+
+import (
+	"math/rand"
+	"strconv"
+
+	"github.com/aeron-bypass/aeron-bypass/driver/command"
+	"github.com/aeron-bypass/aeron-bypass/driver/logbuffer"
+	"github.com/aeron-bypass/aeron-bypass/driver/uri"
+)
+
+var randSource = rand.New(rand.NewSource(rand.Int63()))
+
+// subscription is an aeron:ipc (or spy) subscription.
+type subscription struct {
+	registrationID int64
+	clientID       int64
+	streamID       int32
+	channel        string
+	sessionID      int32
+	hasSession     bool
+	tether         bool
+	spy            bool
+}
+
+func (s *subscription) matches(p *ipcPublication) bool {
+	return !s.spy && p.state == pubActive && p.streamID == s.streamID && (!s.hasSession || p.sessionID == s.sessionID)
+}
+
+func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
+	u, err := parseChannel(m.Channel)
+	if err != nil {
+		return err
+	}
+	if u.Media == uri.UDP && !u.Spy {
+		return coded(command.ErrInvalidChannel, "%s: network channels (aeron:udp) are not supported by this driver yet", m.Channel)
+	}
+	s := &subscription{registrationID: m.CorrelationID, clientID: m.ClientID, streamID: m.StreamID, channel: string(m.Channel), spy: u.Spy}
+	if sid, ok, err := u.Int32("session-id", 0); err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	} else if ok {
+		s.sessionID, s.hasSession = sid, true
+	}
+	if s.tether, err = u.Bool("tether", c.cfg.TetherSubscriptions); err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if c.client(m.ClientID) == nil {
+		return coded(command.ErrGenericError, "no counters left to register client %d", m.ClientID)
+	}
+	c.subscriptions = append(c.subscriptions, s)
+	n, err := command.EncodeSubscriptionReady(c.scratch, m.CorrelationID, -1)
+	c.transmit(command.OnSubscriptionReady, n, err)
+	for _, p := range c.publications {
+		if s.matches(p) {
+			c.link(s, p)
+		}
+	}
+	return nil
+}
+
+// joinPosition is where a new subscriber starts: no further than any
+// active subscriber, so it reads nothing they have not (aeron_ipc_publication.c).
+func (c *Conductor) joinPosition(p *ipcPublication) int64 {
+	pos := p.consumerPosition
+	for _, l := range p.subscribers {
+		if l.state == subActive {
+			pos = min(pos, l.position.Get())
+		}
+	}
+	return pos
+}
+
+// link gives a subscription an image of a publication.
+func (c *Conductor) link(s *subscription, p *ipcPublication) {
+	join := c.joinPosition(p)
+	pos, err := c.ctx.Counters.AllocateSubscriberPosition(s.registrationID, s.clientID, p.sessionID, p.streamID, s.channel, join)
+	if err != nil {
+		c.recordError(command.ErrGenericError, "allocate sub-pos for subscription "+strconv.FormatInt(s.registrationID, 10)+": "+err.Error())
+		return
+	}
+	c.ctx.Counters.SetCounterReferenceID(pos.ID(), p.registrationID)
+	pos.Set(join)
+	l := &subscriberLink{sub: s, position: pos, lastNs: c.ctx.NanoClock()}
+	p.subscribers = append(p.subscribers, l)
+	logbuffer.SetIsConnected(p.log.Meta(), true)
+	c.notifyAvailable(p, l)
+}
+
+func (c *Conductor) notifyAvailable(p *ipcPublication, l *subscriberLink) {
+	n, err := command.EncodeAvailableImage(c.scratch, p.registrationID, p.sessionID, p.streamID, l.sub.registrationID,
+		l.position.ID(), p.logPath, "aeron:ipc")
+	c.transmit(command.OnAvailableImage, n, err)
+}
+
+func (c *Conductor) notifyUnavailable(p *ipcPublication, l *subscriberLink) {
+	n, err := command.EncodeUnavailableImage(c.scratch, p.registrationID, l.sub.registrationID, p.streamID, l.sub.channel)
+	c.transmit(command.OnUnavailableImage, n, err)
+}
+
+func (c *Conductor) onRemoveSubscription(m command.RemoveMessage) error {
+	for i, s := range c.subscriptions {
+		if s.registrationID == m.RegistrationID && s.clientID == m.ClientID {
+			c.removeSubscriptionAt(i)
+			n, err := command.EncodeOperationSucceeded(c.scratch, m.CorrelationID)
+			c.transmit(command.OnOperationSuccess, n, err)
+			return nil
+		}
+	}
+	return coded(command.ErrUnknownSubscription, "unknown subscription registration id %d for client %d", m.RegistrationID, m.ClientID)
+}
+
+// removeSubscriptionAt unlinks a subscription from every publication and
+// frees its positions.
+func (c *Conductor) removeSubscriptionAt(i int) {
+	s := c.subscriptions[i]
+	c.subscriptions = append(c.subscriptions[:i], c.subscriptions[i+1:]...)
+	for _, p := range c.publications {
+		for j := 0; j < len(p.subscribers); {
+			l := p.subscribers[j]
+			if l.sub != s {
+				j++
+				continue
+			}
+			p.subscribers = append(p.subscribers[:j], p.subscribers[j+1:]...)
+			c.ctx.Counters.Free(l.position.ID())
+		}
+		if len(p.subscribers) == 0 && p.log != nil {
+			logbuffer.SetIsConnected(p.log.Meta(), false)
+		}
+	}
+}
