@@ -182,8 +182,13 @@ func open(spec backend.Spec, batch int, st *stats) (t *Transport, err error) {
 	}()
 	multicast := local.IsMulticast()
 	if multicast {
+		// Several receivers on one host share a group and port, as
+		// aeron_udp_channel_transport_init sets both options.
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return nil, fmt.Errorf("SO_REUSEADDR: %w", err)
+		}
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return nil, fmt.Errorf("SO_REUSEPORT: %w", err)
 		}
 	}
 	if spec.SocketRcvBuf > 0 {

@@ -101,6 +101,33 @@ func TestUDPMulticastAcrossVeth(t *testing.T) {
 	be := udp.New(backend.Options{})
 	defer be.Close()
 	rx := openIn(t, b, be, backend.Spec{Local: group, Interface: b.Addr()})
+	// A second member on the same host and port, as two Aeron
+	// subscriptions' drivers share a group.
+	rx2 := openIn(t, b, be, backend.Spec{Local: group, Interface: b.Addr()})
 	tx := openIn(t, a, be, backend.Spec{Local: group, Interface: a.Addr(), MulticastTTL: 1})
 	exchange(t, tx, rx, group, a.Addr(), 2000)
+	// The second member was not drained and overflowed its socket buffer;
+	// empty it, then check it hears a burst that fits.
+	in := make([]backend.Message, 64)
+	for range 1000 {
+		if n, err := rx2.Receive(in); err != nil || n == 0 {
+			break
+		}
+	}
+	const burst = 100
+	exchange(t, tx, rx, group, a.Addr(), burst)
+	got := 0
+	for deadline := time.Now().Add(5 * time.Second); got < burst && time.Now().Before(deadline); {
+		n, err := rx2.Receive(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += n
+		if n == 0 {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	if got != burst {
+		t.Fatalf("second member received %d of %d datagrams", got, burst)
+	}
 }
