@@ -1,0 +1,186 @@
+package interop
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
+)
+
+// driverKind names the two drivers every test runs against.
+type driverKind string
+
+const (
+	javaDriver   driverKind = "java"
+	bypassDriver driverKind = "aeron-bypass"
+)
+
+var drivers = []driverKind{javaDriver, bypassDriver}
+
+var (
+	buildOnce  sync.Once
+	binaryPath string
+	buildErr   error
+	compiled   sync.Once
+	classpath  string
+)
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// ourBinary builds aeron-bypass once per test run.
+func ourBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "aeron-bypass-interop")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binaryPath = filepath.Join(dir, "aeron-bypass")
+		cmd := exec.Command("go", "build", "-o", binaryPath, "./cmd/aeron-bypass")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = err
+			binaryPath = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build aeron-bypass: %v\n%s", buildErr, binaryPath)
+	}
+	return binaryPath
+}
+
+// javaClasspath compiles our Java programs once.
+func javaClasspath(t *testing.T) string {
+	t.Helper()
+	compiled.Do(func() {
+		// Compiled once per test binary into a directory that outlives
+		// the first test (t.TempDir would not).
+		out, err := os.MkdirTemp("", "aeron-bypass-java")
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "interop", "java", "*.java"))
+		jar := aeronjava.Jar(t)
+		cmd := exec.Command("javac", append([]string{"-d", out, "-cp", jar}, src...)...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("javac: %v\n%s", err, b)
+		}
+		classpath = out + string(os.PathListSeparator) + jar
+	})
+	if classpath == "" {
+		t.Fatal("Java programs did not compile")
+	}
+	return classpath
+}
+
+// settings both drivers get: one shared, backing-off thread so the two
+// cores are not starved; short timeouts so failure tests finish quickly.
+type settings struct {
+	clientLiveness time.Duration
+}
+
+// startDriver starts the chosen driver on a fresh directory.
+func startDriver(t *testing.T, kind driverKind, s settings) (string, *aeronjava.Process) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "aeron")
+	if s.clientLiveness == 0 {
+		s.clientLiveness = 10 * time.Second
+	}
+	switch kind {
+	case javaDriver:
+		p := aeronjava.StartMediaDriver(t, dir, map[string]string{
+			"aeron.client.liveness.timeout": itoa(s.clientLiveness.Nanoseconds()),
+			"aeron.ipc.term.buffer.length":  "1m",
+		})
+		return dir, p
+	default:
+		p := aeronjava.Start(t, []string{
+			"AERON_DIR=" + dir,
+			"AERON_THREADING_MODE=SHARED",
+			"AERON_SHARED_IDLE_STRATEGY=backoff",
+			"AERON_IPC_TERM_BUFFER_LENGTH=1m",
+			"AERON_DIR_DELETE_ON_SHUTDOWN=true",
+			"AERON_CLIENT_LIVENESS_TIMEOUT=" + itoa(s.clientLiveness.Nanoseconds()),
+		}, ourBinary(t))
+		aeronjava.WaitForDriver(t, dir, p, 20*time.Second)
+		return dir, p
+	}
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// javaProps are the client-side properties for a driver directory.
+func javaProps(dir string, extra ...string) map[string]string {
+	p := map[string]string{"aeron.dir": dir}
+	for i := 0; i+1 < len(extra); i += 2 {
+		p[extra[i]] = extra[i+1]
+	}
+	return p
+}
+
+// startJava starts one of our Java programs.
+func startJava(t *testing.T, props map[string]string, main string, args ...string) *aeronjava.Process {
+	t.Helper()
+	return aeronjava.Start(t, nil, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), props), main), args...)...)
+}
+
+// waitOutput waits until the process printed want.
+func waitOutput(t *testing.T, p *aeronjava.Process, want string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.Output(), want) {
+			return
+		}
+		if p.Exited() {
+			t.Fatalf("process exited before printing %q:\n%s", want, p.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %q after %v:\n%s", want, timeout, p.Output())
+}
+
+// exitCode waits for a process and returns its exit code.
+func exitCode(t *testing.T, p *aeronjava.Process, timeout time.Duration) int {
+	t.Helper()
+	err, ok := p.Wait(timeout)
+	if !ok {
+		t.Fatalf("process still running after %v:\n%s", timeout, p.Output())
+	}
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+			return -int(st.Signal())
+		}
+		return ee.ExitCode()
+	}
+	t.Fatalf("wait: %v", err)
+	return -1
+}
+
+// lines returns the process output lines holding substr.
+func lines(out, substr string) []string {
+	var l []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), substr) {
+			l = append(l, sc.Text())
+		}
+	}
+	return l
+}
