@@ -225,3 +225,38 @@ func BenchmarkSendReceive(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(out))/b.Elapsed().Seconds(), "datagrams/s")
 }
+
+func TestConcurrentSenderAndReceiver(t *testing.T) {
+	b := New(NewNetwork(Options{QueueLength: 64}))
+	defer b.Close()
+	a := open(t, b, "10.0.0.1:0")
+	c := open(t, b, "10.0.0.2:9000")
+	const n = 2000
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		msg := []backend.Message{{Buf: make([]byte, 8), Addr: c.LocalAddr()}}
+		for range n {
+			a.Send(msg)
+		}
+	}()
+	in := make([]backend.Message, 16)
+	got := 0
+	for spins := 0; spins < 1_000_000; spins++ {
+		k, err := c.Receive(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += k
+		select {
+		case <-done:
+			got += len(drain(t, c))
+			if s := b.Stats(); uint64(got)+s.Drops != n {
+				t.Fatalf("received %d and dropped %d of %d", got, s.Drops, n)
+			}
+			return
+		default:
+		}
+	}
+	t.Fatal("sender did not finish")
+}
