@@ -14,6 +14,7 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/backend"
 	"github.com/aeron-bypass/aeron-bypass/backend/loss"
 	"github.com/aeron-bypass/aeron-bypass/driver/agent"
+	"github.com/aeron-bypass/aeron-bypass/driver/command"
 	"github.com/aeron-bypass/aeron-bypass/driver/conductor"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
@@ -48,6 +49,7 @@ type Driver struct {
 	chosen  backend.ProbeResult
 
 	cnc       *cnc.File
+	errors    *errorlog.DistinctLog
 	conductor *conductor.Conductor
 	runners   []*agent.Runner
 	// terminated is closed when a client asks the driver to stop and the
@@ -138,7 +140,7 @@ func (d *Driver) createCnC() error {
 	}
 	ring.NextCorrelationID()
 	f.Ready()
-	d.cnc, d.conductor = f, c
+	d.cnc, d.errors, d.conductor = f, errs, c
 	return nil
 }
 
@@ -224,9 +226,11 @@ func (d *Driver) prepareDir() error {
 	return nil
 }
 
-// onAgentError keeps an agent's errors visible without stopping it; the
-// conductor records its own in the distinct error log.
+// onAgentError records an agent's error (or recovered panic) in the
+// distinct error log, where AeronStat's ErrorStat finds it, and keeps the
+// agent running.
 func (d *Driver) onAgentError(role string, err error) {
+	d.errors.Record(int32(command.ErrGenericError), role+": "+err.Error())
 	d.log.Error("agent error", "agent", role, "error", err)
 }
 
