@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // IdleStrategy waits between duty cycles that did no work.
@@ -51,13 +53,28 @@ func (Yielding) Reset() {}
 // Name implements IdleStrategy.
 func (Yielding) Name() string { return "yield" }
 
+// park blocks the calling OS thread in the kernel for d. Agents run on
+// locked threads; time.Sleep would park the goroutine and make the
+// scheduler hand the thread's P to another thread and back on every wake-up,
+// costing the busy clients beside the driver far more CPU than one
+// nanosleep (which is what Java's parkNanos amounts to).
+func park(d time.Duration) {
+	ts := unix.NsecToTimespec(int64(d))
+	for {
+		err := unix.Nanosleep(&ts, &ts)
+		if err != unix.EINTR {
+			return
+		}
+	}
+}
+
 // Sleeping sleeps a fixed time when idle.
 type Sleeping struct{ Period time.Duration }
 
 // Idle implements IdleStrategy.
 func (s Sleeping) Idle(workCount int) {
 	if workCount == 0 {
-		time.Sleep(s.Period)
+		park(s.Period)
 	}
 }
 
@@ -98,7 +115,7 @@ func (b *Backoff) Idle(workCount int) {
 		if b.park == 0 {
 			b.park = b.MinPark
 		}
-		time.Sleep(b.park)
+		park(b.park)
 		b.park = min(b.park*2, b.MaxPark)
 	}
 }
