@@ -1,6 +1,7 @@
 // Command aeron-bypass is an Aeron media driver whose network path can
 // bypass the kernel. With no subcommand it runs the driver; `probe` says
-// which network backend it would use and why; `version` prints versions.
+// which network backend it would use and why; `stat` and `errors` read a
+// running driver's counters and distinct error log; `version` prints versions.
 package main
 
 import (

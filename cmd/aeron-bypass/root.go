@@ -38,7 +38,7 @@ func newRootCommand() *cobra.Command {
 		},
 	}
 	config.RegisterFlags(root.PersistentFlags())
-	root.AddCommand(newProbeCommand(), newVersionCommand())
+	root.AddCommand(newProbeCommand(), newVersionCommand(), newStatCommand(), newErrorsCommand())
 	return root
 }
 
