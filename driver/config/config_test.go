@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,35 @@ func TestJavaArgs(t *testing.T) {
 	}
 	if _, err := TranslateJavaArgs([]string{"-Daeron.nope=1"}); err == nil {
 		t.Fatal("unknown -D property accepted")
+	}
+}
+
+// Print's output (aeron.print.configuration) is itself a properties file
+// that loads back to the same configuration.
+func TestPrintLoadsBack(t *testing.T) {
+	want, _, err := Load(Source{Environ: []string{"AERON_DIR=" + t.TempDir(), "AERON_BYPASS_QUEUES=0,3",
+		"AERON_TERM_BUFFER_LENGTH=128k", "AERON_CLIENT_LIVENESS_TIMEOUT=7s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	want.Print(&b)
+	if !strings.Contains(b.String(), "aeron.bypass.queues=0,3\n") || !strings.Contains(b.String(), "aeron.term.buffer.length=131072\n") {
+		t.Fatalf("print:\n%s", b.String())
+	}
+	got, _, err := Load(Source{File: writeFile(t, "printed.properties", b.String())})
+	if err != nil {
+		t.Fatalf("load printed configuration: %v\n%s", err, b.String())
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("loaded back %+v, printed %+v", got, want)
+	}
+}
+
+func TestIntegersAreStrict(t *testing.T) {
+	for _, v := range []string{"12abc", "1.5", "", "0x10"} {
+		if _, _, err := Load(Source{Environ: []string{"AERON_MAX_RESEND=" + v}}); err == nil {
+			t.Errorf("AERON_MAX_RESEND=%q accepted", v)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -310,8 +311,8 @@ func set(c *Config, p Property, value string) error {
 }
 
 func parseInt(s string) (int64, error) {
-	var n int64
-	if _, err := fmt.Sscan(strings.TrimSpace(s), &n); err != nil {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
 		return 0, fmt.Errorf("%q is not an integer", s)
 	}
 	return n, nil
@@ -321,6 +322,19 @@ func parseInt(s string) (int64, error) {
 func (c Config) Print(w io.Writer) {
 	v := reflect.ValueOf(c)
 	for _, p := range Properties {
-		fmt.Fprintf(w, "%s=%v\n", p.Name, v.FieldByName(p.Field).Interface())
+		// Lists print as Aeron writes them (1,2,3) so the output loads back.
+		switch f := v.FieldByName(p.Field).Interface().(type) {
+		case []int:
+			fmt.Fprintf(w, "%s=", p.Name)
+			for i, n := range f {
+				if i > 0 {
+					fmt.Fprint(w, ",")
+				}
+				fmt.Fprint(w, n)
+			}
+			fmt.Fprintln(w)
+		default:
+			fmt.Fprintf(w, "%s=%v\n", p.Name, f)
+		}
 	}
 }
