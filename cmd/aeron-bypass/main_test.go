@@ -241,3 +241,19 @@ func TestConfigFile(t *testing.T) {
 		t.Fatalf("unknown key accepted: %v %s", err, stderr)
 	}
 }
+
+// aeronmd accepts -Daeron.x.y=value arguments; they work as flags do.
+func TestJavaStyleArguments(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "from-d")
+	cmd, _, done := startDriver(t, []string{"AERON_NOT_A_SETTING_ANYWHERE=1"}, "-Daeron.dir="+dir, "-Daeron.threading.mode=SHARED")
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("aeron.dir from -D not used: %v", err)
+	}
+	if log := cmd.Stderr.(*syncWriter).String(); !strings.Contains(log, "AERON_NOT_A_SETTING_ANYWHERE") {
+		t.Fatalf("unknown AERON_* variable not reported:\n%s", log)
+	}
+	stopDriver(t, cmd, done, os.Interrupt)
+	if _, stderr, err := run(t, nil, "-Daeron.dir="+dir, "-Daeron.threading.mode=SOMETIMES"); err == nil || !strings.Contains(stderr, "aeron.threading.mode") {
+		t.Fatalf("bad -D value accepted: %v %s", err, stderr)
+	}
+}
