@@ -257,3 +257,23 @@ func TestJavaStyleArguments(t *testing.T) {
 		t.Fatalf("bad -D value accepted: %v %s", err, stderr)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	out, _, err := run(t, nil, "version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"aeron-bypass dev (go1.", "Aeron 1.51.0", "CnC file version 0.2.0"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("version lacks %q:\n%s", want, out)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "aeron-bypass")
+	if out, err := exec.Command("go", "build", "-ldflags", "-X main.version=9.8.7", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	out2, err := exec.Command(bin, "version").Output()
+	if err != nil || !strings.HasPrefix(string(out2), "aeron-bypass 9.8.7 ") {
+		t.Fatalf("injected version: %v %q", err, out2)
+	}
+}

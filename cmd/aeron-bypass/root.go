@@ -13,16 +13,17 @@ import (
 
 	"github.com/aeron-bypass/aeron-bypass/driver"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// Compatibility of this build with Aeron.
-const (
-	aeronVersion = "1.51.0"
-	cncVersion   = "0.2.0"
-)
+// Compatibility of this build with Aeron: the release whose client, samples
+// and tools the interoperability tests run, and the cnc.dat layout version.
+const aeronVersion = "1.51.0"
+
+var cncVersion = cnc.VersionString(cnc.Version)
 
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
