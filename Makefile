@@ -10,6 +10,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Build with the DPDK backend when libdpdk is installed.
 TAGS        ?= $(shell pkg-config --exists libdpdk 2>/dev/null && echo dpdk)
 GOFLAGS_TAGS = $(if $(TAGS),-tags '$(TAGS)')
+VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # The Java Aeron peers used by the interop tests (fetched from Maven Central).
 AERON_JAVA_VERSION ?= 1.51.0
 JAVA_DIR    := $(CURDIR)/.cache/java
@@ -23,7 +24,7 @@ TEST_TIMEOUT ?= 20m
 all: build
 
 build:
-	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/aeron-bypass
+	$(GO) build $(GOFLAGS_TAGS) -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/aeron-bypass
 
 run: build
 	./$(BIN)
