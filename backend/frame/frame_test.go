@@ -55,6 +55,9 @@ func TestBuildParseRoundTrip(t *testing.T) {
 			if err := Parse(buf[:n], &d); !errors.Is(err, ErrChecksum) {
 				t.Fatalf("corrupt payload: %v", err)
 			}
+			if err := ParseOffloaded(buf[:n], &d); err != nil {
+				t.Fatalf("offloaded: %v", err)
+			}
 		}
 	}
 }
