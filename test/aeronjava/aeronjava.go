@@ -28,8 +28,7 @@ func Jar(t testing.TB) string {
 			return p
 		}
 	}
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
+	root := repoRoot()
 	p := filepath.Join(root, ".cache", "java", "aeron-all-"+Version+".jar")
 	if _, err := os.Stat(p); err != nil {
 		// Fetch it once, bounded, as `make test` would have.
@@ -251,3 +250,76 @@ func Compile(t testing.TB, srcDir string) string {
 
 // Describe is a short description for messages.
 func (p *Process) Describe() string { return fmt.Sprintf("pid %d", p.Cmd.Process.Pid) }
+
+// RunJava runs mainClass on the aeron-all jar (plus extraClasspath, if any,
+// first) to completion within two minutes and returns its output.
+func RunJava(t testing.TB, mainClass string, props map[string]string, args ...string) string {
+	t.Helper()
+	return Run(t, Jar(t), props, 2*time.Minute, mainClass, args...)
+}
+
+// CompileJava is Compile under the name the interop tests use.
+func CompileJava(t testing.TB, srcDir string) string {
+	t.Helper()
+	return Compile(t, srcDir)
+}
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// OurBinary is the aeron-bypass binary: $AERON_BYPASS_BIN when set (to test
+// a prebuilt binary), else built once per test binary with go build into a
+// temporary directory.
+func OurBinary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("AERON_BYPASS_BIN"); p != "" {
+		return p
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "aeron-bypass-bin")
+		if err != nil {
+			buildErr = fmt.Errorf("temp dir for aeron-bypass: %w", err)
+			return
+		}
+		path := filepath.Join(dir, "aeron-bypass")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "./cmd/aeron-bypass")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/aeron-bypass: %w\n%s", err, out)
+			return
+		}
+		buildPath = path
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// StartOurDriver runs aeron-bypass on dir with the same shared, backing-off
+// thread as DriverProps gives the Java driver, plus env (AERON_* settings),
+// and waits until its cnc.dat is ready.
+func StartOurDriver(t testing.TB, dir string, env []string) *Process {
+	t.Helper()
+	base := []string{
+		"AERON_THREADING_MODE=SHARED",
+		"AERON_SHARED_IDLE_STRATEGY=backoff",
+		"AERON_DIR_DELETE_ON_START=true",
+		"AERON_DIR_DELETE_ON_SHUTDOWN=true",
+		"AERON_IPC_TERM_BUFFER_LENGTH=1m",
+		"AERON_TERM_BUFFER_LENGTH=1m",
+	}
+	p := Start(t, append(base, env...), OurBinary(t), "--aeron-dir", dir)
+	WaitForDriver(t, dir, p, 30*time.Second)
+	return p
+}

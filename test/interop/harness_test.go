@@ -27,39 +27,13 @@ const (
 var drivers = []driverKind{javaDriver, bypassDriver}
 
 var (
-	buildOnce  sync.Once
-	binaryPath string
-	buildErr   error
-	compiled   sync.Once
-	classpath  string
+	compiled  sync.Once
+	classpath string
 )
 
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-// ourBinary builds aeron-bypass once per test run.
-func ourBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "aeron-bypass-interop")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binaryPath = filepath.Join(dir, "aeron-bypass")
-		cmd := exec.Command("go", "build", "-o", binaryPath, "./cmd/aeron-bypass")
-		cmd.Dir = repoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = err
-			binaryPath = string(out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build aeron-bypass: %v\n%s", buildErr, binaryPath)
-	}
-	return binaryPath
 }
 
 // javaClasspath compiles our Java programs once.
@@ -107,15 +81,9 @@ func startDriver(t *testing.T, kind driverKind, s settings) (string, *aeronjava.
 		})
 		return dir, p
 	default:
-		p := aeronjava.Start(t, []string{
-			"AERON_DIR=" + dir,
-			"AERON_THREADING_MODE=SHARED",
-			"AERON_SHARED_IDLE_STRATEGY=backoff",
-			"AERON_IPC_TERM_BUFFER_LENGTH=1m",
-			"AERON_DIR_DELETE_ON_SHUTDOWN=true",
+		p := aeronjava.StartOurDriver(t, dir, []string{
 			"AERON_CLIENT_LIVENESS_TIMEOUT=" + itoa(s.clientLiveness.Nanoseconds()),
-		}, ourBinary(t))
-		aeronjava.WaitForDriver(t, dir, p, 20*time.Second)
+		})
 		return dir, p
 	}
 }

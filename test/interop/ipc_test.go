@@ -2,6 +2,7 @@ package interop
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,15 @@ func exchange(t *testing.T, dir, channel string, stream, count, maxLength int) {
 	sub := startJava(t, props, "MixedSizes", append([]string{"sub"}, args...)...)
 	waitOutput(t, sub, "READY", 30*time.Second)
 	pub := startJava(t, props, "MixedSizes", append([]string{"pub"}, args...)...)
+	// Whichever ends first decides: a subscriber that found a bad message
+	// fails the test at once instead of after the publisher's timeout.
+	deadline := time.Now().Add(90 * time.Second)
+	for !pub.Exited() && !sub.Exited() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if sub.Exited() && !strings.Contains(sub.Output(), "RECEIVED "+itoa(int64(count))) {
+		t.Fatalf("subscriber failed:\n%s\npublisher:\n%s", sub.Output(), pub.Output())
+	}
 	if code := exitCode(t, pub, 90*time.Second); code != 0 {
 		t.Fatalf("publisher exit %d:\n%s", code, pub.Output())
 	}
@@ -160,7 +170,15 @@ func TestKilledDriverIsReported(t *testing.T) {
 // A malformed command written into the ring buffer is answered with an
 // error, and the driver keeps serving clients.
 func TestMalformedCommandAnswered(t *testing.T) {
-	dir, _ := startDriver(t, bypassDriver, settings{})
+	for _, kind := range drivers {
+		t.Run(string(kind), func(t *testing.T) {
+			dir, _ := startDriver(t, kind, settings{})
+			malformedCommand(t, kind, dir)
+		})
+	}
+}
+
+func malformedCommand(t *testing.T, kind driverKind, dir string) {
 	f, err := cnc.Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +194,13 @@ func TestMalformedCommandAnswered(t *testing.T) {
 	}
 	copier := broadcast.NewCopyReceiver(rx)
 	clientID, correlationID := ring.NextCorrelationID(), ring.NextCorrelationID()
+	// Aeron's Java driver checks the length before it reads the correlation
+	// id (ClientCommandAdapter), so it names 0; ours reads the id first and
+	// names the command, which is what a client can act on.
+	offending := correlationID
+	if kind == javaDriver {
+		offending = 0
+	}
 	// ADD_PUBLICATION whose channel length claims more than the record has.
 	msg := make([]byte, 26)
 	binary.LittleEndian.PutUint64(msg[0:], uint64(clientID))
@@ -187,12 +212,16 @@ func TestMalformedCommandAnswered(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	var got *command.ErrorResponse
+	var seen []string
 	for got == nil && time.Now().Before(deadline) {
 		if _, err := copier.Receive(func(typ int32, b []byte) {
 			if typ != command.OnError {
+				seen = append(seen, fmt.Sprintf("type %#x", typ))
 				return
 			}
-			if e, err := command.DecodeError(b); err == nil && e.OffendingCorrelationID == correlationID {
+			e, err := command.DecodeError(b)
+			seen = append(seen, fmt.Sprintf("error %+v (%v) %q", e, err, e.Message))
+			if err == nil && e.OffendingCorrelationID == offending {
 				got = &e
 			}
 		}); err != nil {
@@ -201,7 +230,8 @@ func TestMalformedCommandAnswered(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	if got == nil || got.Code != command.ErrMalformedCommand {
-		t.Fatalf("no MALFORMED_COMMAND error for correlation %d: %+v", correlationID, got)
+		t.Fatalf("no MALFORMED_COMMAND error for correlation %d: %+v; responses seen: %q", offending, got, seen)
 	}
+	t.Logf("answered: correlation %d, %s, %q", got.OffendingCorrelationID, got.Code, got.Message)
 	exchange(t, dir, "aeron:ipc", 6001, 200, 2000)
 }
