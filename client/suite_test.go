@@ -21,16 +21,16 @@ type testDriver struct {
 	name string
 	// start runs a driver and returns its dir and a function that kills
 	// it abruptly (nil when the driver cannot be killed that way).
-	start func(t *testing.T) (dir string, kill func())
+	start func(t testing.TB) (dir string, kill func())
 }
 
 var drivers = []testDriver{
-	{name: "java", start: func(t *testing.T) (string, func()) {
+	{name: "java", start: func(t testing.TB) (string, func()) {
 		dir := filepath.Join(t.TempDir(), "aeron")
 		p := aeronjava.StartMediaDriver(t, dir, nil)
 		return dir, p.Kill
 	}},
-	{name: "ours", start: func(t *testing.T) (string, func()) {
+	{name: "ours", start: func(t testing.TB) (string, func()) {
 		cfg := config.Default()
 		cfg.Dir = filepath.Join(t.TempDir(), "aeron")
 		cfg.IpcTermBufferLength = 1 << 20
