@@ -1,7 +1,19 @@
 // Package xdp is the AF_XDP backend: an XDP program (package bpf) steers
 // only the driver's own UDP endpoints into AF_XDP sockets (package xsk) and
-// passes everything else to Linux, so the interface stays usable.
+// passes everything else to Linux, so the interface stays usable for ARP,
+// ICMP, TCP and other UDP.
 //
-// Its probe checks what the kernel and the process can do: privileges, the
-// AF_XDP socket family, and the configured interface.
+// New attaches the program through a bpf_link (native mode, generic as the
+// fallback) and binds one socket per queue (zero-copy, copy as the
+// fallback). Each Open adds the endpoint to the program's map and reserves
+// the port with a kernel UDP socket, which also holds multicast membership
+// so Linux keeps answering IGMP. Receive demultiplexes the RX rings: the
+// caller's datagrams are lent straight from UMEM frames until its next
+// Receive, other endpoints' datagrams are copied to their side rings. Send
+// builds Ethernet/IPv4/UDP frames into UMEM frames with the next hop's MAC
+// from the kernel's tables and submits them as one batch.
+//
+// The probe checks capabilities (CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF or
+// CAP_SYS_ADMIN), the AF_XDP socket family, loading the program, and the
+// configured interface.
 package xdp

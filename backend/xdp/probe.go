@@ -2,13 +2,15 @@ package xdp
 
 import (
 	"fmt"
-	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/backend/netdev"
+	"github.com/aeron-bypass/aeron-bypass/bpf"
 )
 
 // Name is the registry name of this backend.
@@ -19,31 +21,61 @@ func init() {
 		Name:  Name,
 		Rank:  20,
 		Probe: Probe,
-		New: func(backend.Options) (backend.Backend, error) {
-			return nil, fmt.Errorf("xdp: %s", datapathMissing)
-		},
+		New:   func(o backend.Options) (backend.Backend, error) { return New(o) },
 	})
 }
 
-// datapathMissing is the reason this build cannot run the backend even
-// when the machine can.
-const datapathMissing = "the AF_XDP datapath is not part of this build yet"
+// Capability bits (linux/capability.h).
+const (
+	capNetAdmin = 12
+	capNetRaw   = 13
+	capSysAdmin = 21
+	capBPF      = 39
+)
 
 // Capabilities are the facts the probe found.
 type Capabilities struct {
 	Root         bool
 	AFXDPSockets bool
+	BPFLoad      bool
 	Interface    string
 	InterfaceOK  bool
 	Queues       int
 	Missing      []string
 }
 
-// Check inspects the machine for what AF_XDP needs.
+// effectiveCaps reads CapEff from /proc/self/status.
+func effectiveCaps() (uint64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		}
+	}
+	return 0, fmt.Errorf("no CapEff in /proc/self/status")
+}
+
+// Check inspects the machine for what AF_XDP needs: capabilities, the
+// AF_XDP socket family, loading the XDP program, and the interface.
 func Check(o backend.Options) Capabilities {
 	c := Capabilities{Interface: o.Interface, Root: os.Geteuid() == 0}
-	if !c.Root {
-		c.Missing = append(c.Missing, "root or CAP_NET_ADMIN+CAP_BPF+CAP_NET_RAW")
+	caps, err := effectiveCaps()
+	if err != nil {
+		c.Missing = append(c.Missing, fmt.Sprintf("capabilities unreadable (%v)", err))
+	} else {
+		has := func(b uint) bool { return caps&(1<<b) != 0 }
+		if !has(capNetAdmin) {
+			c.Missing = append(c.Missing, "CAP_NET_ADMIN")
+		}
+		if !has(capNetRaw) {
+			c.Missing = append(c.Missing, "CAP_NET_RAW")
+		}
+		if !has(capBPF) && !has(capSysAdmin) {
+			c.Missing = append(c.Missing, "CAP_BPF or CAP_SYS_ADMIN")
+		}
 	}
 	if fd, err := unix.Socket(unix.AF_XDP, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0); err == nil {
 		unix.Close(fd)
@@ -51,45 +83,39 @@ func Check(o backend.Options) Capabilities {
 	} else {
 		c.Missing = append(c.Missing, fmt.Sprintf("AF_XDP sockets (%v)", err))
 	}
+	if len(c.Missing) == 0 {
+		if p, err := bpf.Load(); err == nil {
+			p.Close()
+			c.BPFLoad = true
+		} else {
+			c.Missing = append(c.Missing, fmt.Sprintf("loading the XDP program (%v)", err))
+		}
+	}
 	if o.Interface == "" {
-		c.Missing = append(c.Missing, "an interface (set --interface)")
-	} else if ifc, err := net.InterfaceByName(o.Interface); err != nil {
-		c.Missing = append(c.Missing, fmt.Sprintf("interface %s (%v)", o.Interface, err))
+		c.Missing = append(c.Missing, "no interface configured (set --interface)")
+	} else if ifc, err := netdev.Lookup(o.Interface); err != nil {
+		c.Missing = append(c.Missing, fmt.Sprintf("a usable interface (%v)", err))
 	} else {
 		c.InterfaceOK = true
-		c.Queues = rxQueues(ifc.Name)
+		c.Queues = ifc.RxQueues
 	}
 	return c
 }
 
-// rxQueues counts the interface's receive queues from sysfs.
-func rxQueues(ifname string) int {
-	entries, err := os.ReadDir("/sys/class/net/" + ifname + "/queues")
-	if err != nil {
-		return 0
-	}
-	n := 0
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "rx-") {
-			n++
-		}
-	}
-	return n
-}
-
-// Probe reports whether the backend can run and why not.
+// Probe reports whether the backend can run and why not. Whether the
+// program runs natively or generically, and whether sockets bind zero-copy,
+// is decided when the backend attaches, and logged then.
 func Probe(o backend.Options) backend.ProbeResult {
 	c := Check(o)
-	r := backend.ProbeResult{Interface: o.Interface, Mode: "copy/zero-copy decided at bind"}
-	if c.Queues > 0 {
-		for q := 0; q < c.Queues; q++ {
-			r.Queues = append(r.Queues, q)
-		}
+	r := backend.ProbeResult{Interface: o.Interface, Mode: "native XDP or generic fallback; zero-copy or copy fallback"}
+	for q := 0; q < c.Queues; q++ {
+		r.Queues = append(r.Queues, q)
 	}
 	if len(c.Missing) > 0 {
-		r.Reason = "missing " + strings.Join(c.Missing, ", ") + "; also " + datapathMissing
+		r.Reason = "missing " + strings.Join(c.Missing, ", ")
 		return r
 	}
-	r.Reason = "kernel and privileges allow AF_XDP on " + o.Interface + ", but " + datapathMissing
+	r.Available = true
+	r.Reason = fmt.Sprintf("AF_XDP sockets, the XDP program and interface %s (%d queues) are usable", o.Interface, c.Queues)
 	return r
 }

@@ -1,0 +1,468 @@
+package xdp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cilium/ebpf/link"
+
+	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/backend/frame"
+	"github.com/aeron-bypass/aeron-bypass/backend/netdev"
+	"github.com/aeron-bypass/aeron-bypass/bpf"
+	"github.com/aeron-bypass/aeron-bypass/xsk"
+)
+
+const (
+	defaultBatch = 32
+	// otherRingSlots is how many datagrams a transport holds for itself
+	// when another transport's Receive found them first.
+	otherRingSlots = 256
+	// resolveTimeout bounds a next-hop MAC look-up on a transport's first
+	// send to a destination.
+	resolveTimeout = time.Second
+)
+
+// Backend is the AF_XDP backend on one interface. Make it with New on a
+// thread in the interface's network namespace.
+type Backend struct {
+	opts     backend.Options
+	ifc      netdev.Interface
+	resolver *netdev.Resolver
+	ns       nsHandle
+	prog     *bpf.Program
+	link     link.Link
+	// Mode and Reason say how the program was attached and why.
+	Mode   bpf.Mode
+	Reason string
+
+	// rxMu serialises the RX rings and the transports' side rings.
+	rxMu  sync.Mutex
+	socks []*xsk.Socket
+	rxBuf []xsk.Desc
+	// txMu serialises the TX ring of socks[0], which every transport
+	// sends through.
+	txMu  sync.Mutex
+	txBuf []xsk.Desc
+
+	mu         sync.Mutex
+	transports map[netip.AddrPort]*transport
+	closed     bool
+	ipID       atomic.Uint32
+	stats      struct{ in, bytesIn, out, bytesOut, drops, errors atomic.Uint64 }
+}
+
+// New attaches the XDP program to opts.Interface and binds one AF_XDP
+// socket per queue (opts.Queues, or all of the interface's queues).
+func New(opts backend.Options) (_ *Backend, err error) {
+	if opts.Interface == "" {
+		return nil, errors.New("xdp backend: no interface configured (set --interface)")
+	}
+	b := &Backend{opts: opts, transports: map[netip.AddrPort]*transport{}}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	if b.ns, err = currentNS(); err != nil {
+		return nil, fmt.Errorf("xdp backend: %w", err)
+	}
+	if b.ifc, err = netdev.Lookup(opts.Interface); err != nil {
+		return nil, fmt.Errorf("xdp backend: %w", err)
+	}
+	if b.resolver, err = netdev.NewResolver(b.ifc.Name); err != nil {
+		return nil, fmt.Errorf("xdp backend: %w", err)
+	}
+	if b.prog, err = bpf.Load(); err != nil {
+		return nil, fmt.Errorf("xdp backend: %w", err)
+	}
+	if b.link, b.Mode, b.Reason, err = b.prog.Attach(b.ifc.Index, bpf.ModeAuto); err != nil {
+		return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
+	}
+	queues := opts.Queues
+	if len(queues) == 0 {
+		for q := 0; q < b.ifc.RxQueues && q < bpf.MaxQueues; q++ {
+			queues = append(queues, q)
+		}
+	}
+	for _, q := range queues {
+		s, err := xsk.Open(b.ifc.Index, q, xsk.DefaultConfig())
+		if err != nil {
+			return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
+		}
+		b.socks = append(b.socks, s)
+		if err := b.prog.SetSocket(q, s.FD()); err != nil {
+			return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
+		}
+	}
+	b.rxBuf = make([]xsk.Desc, b.BatchSize())
+	b.txBuf = make([]xsk.Desc, 0, b.BatchSize())
+	zc := len(b.socks) > 0 && b.socks[0].ZeroCopy
+	slog.Info("xdp backend attached", "interface", b.ifc.Name, "mode", b.Mode.String(), "fallback", b.Reason,
+		"zerocopy", zc, "queues", queues)
+	return b, nil
+}
+
+// Name is "xdp".
+func (b *Backend) Name() string { return Name }
+
+// BatchSize is the preferred number of messages per call.
+func (b *Backend) BatchSize() int {
+	if b.opts.BatchSize > 0 {
+		return b.opts.BatchSize
+	}
+	return defaultBatch
+}
+
+// ZeroCopy reports whether the sockets bound in zero-copy mode.
+func (b *Backend) ZeroCopy() bool { return len(b.socks) > 0 && b.socks[0].ZeroCopy }
+
+// XDPStats returns the XDP program's counters.
+func (b *Backend) XDPStats() (bpf.Stats, error) { return b.prog.Stats() }
+
+// Stats sums the transports' counters.
+func (b *Backend) Stats() backend.Stats {
+	return backend.Stats{
+		DatagramsIn: b.stats.in.Load(), BytesIn: b.stats.bytesIn.Load(),
+		DatagramsOut: b.stats.out.Load(), BytesOut: b.stats.bytesOut.Load(),
+		Drops: b.stats.drops.Load(), Errors: b.stats.errors.Load(),
+	}
+}
+
+// Open registers an endpoint with the XDP program. A kernel UDP socket is
+// bound to the same address and port: it reserves the port, chooses one
+// when the spec asks for port 0, and holds the multicast membership so
+// that Linux keeps answering IGMP for the group.
+func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, backend.ErrClosed
+	}
+	if !spec.Local.Addr().Is4() && !spec.Local.Addr().Is4In6() {
+		return nil, fmt.Errorf("xdp open %s: only IPv4 endpoints are supported", spec.Local)
+	}
+	local := netip.AddrPortFrom(spec.Local.Addr().Unmap(), spec.Local.Port())
+	t := &transport{b: b, spec: spec, ttl: uint8(spec.MulticastTTL)}
+	src := b.ifc.Addr
+	if spec.Interface.IsValid() {
+		src = spec.Interface.Unmap()
+	}
+	if local.Addr().IsUnspecified() {
+		local = netip.AddrPortFrom(b.ifc.Addr, local.Port())
+	}
+	err := b.ns.do(func() error {
+		var err error
+		if local.Addr().IsMulticast() {
+			t.kernel, err = net.ListenMulticastUDP("udp4", b.netInterface(), net.UDPAddrFromAddrPort(local))
+		} else {
+			src = local.Addr()
+			t.kernel, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(local))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("xdp open %s: reserve with a kernel socket: %w", local, err)
+	}
+	if local.Port() == 0 {
+		local = netip.AddrPortFrom(local.Addr(), t.kernel.LocalAddr().(*net.UDPAddr).AddrPort().Port())
+	}
+	t.local = local
+	t.src = netip.AddrPortFrom(src, local.Port())
+	if _, dup := b.transports[local]; dup {
+		t.kernel.Close()
+		return nil, fmt.Errorf("xdp open %s: endpoint already open", local)
+	}
+	if spec.Connect.IsValid() {
+		t.connect = netip.AddrPortFrom(spec.Connect.Addr().Unmap(), spec.Connect.Port())
+		if t.connectMAC, err = b.resolver.Resolve(t.connect.Addr(), resolveTimeout); err != nil {
+			t.kernel.Close()
+			return nil, fmt.Errorf("xdp open %s: %w", local, err)
+		}
+	}
+	maxDatagram := spec.MaxDatagram
+	if maxDatagram <= 0 || maxDatagram > b.socks[0].FrameSize()-frame.HeadersLength {
+		maxDatagram = b.socks[0].FrameSize() - frame.HeadersLength
+	}
+	t.side = make([]sideSlot, otherRingSlots)
+	for i := range t.side {
+		t.side[i].buf = make([]byte, maxDatagram)
+	}
+	t.lent = make([]lentFrame, 0, b.BatchSize())
+	t.macs = map[netip.Addr]frame.MAC{}
+	if err := b.prog.AddEndpoint(local); err != nil {
+		t.kernel.Close()
+		return nil, fmt.Errorf("xdp open %s: %w", local, err)
+	}
+	b.transports[local] = t
+	return t, nil
+}
+
+func (b *Backend) netInterface() *net.Interface {
+	ifc, err := net.InterfaceByIndex(b.ifc.Index)
+	if err != nil {
+		return nil
+	}
+	return ifc
+}
+
+// Close detaches the program and closes every transport and socket.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	ts := make([]*transport, 0, len(b.transports))
+	for _, t := range b.transports {
+		ts = append(ts, t)
+	}
+	b.mu.Unlock()
+	for _, t := range ts {
+		t.Close()
+	}
+	var errs []error
+	if b.link != nil {
+		errs = append(errs, b.link.Close())
+	}
+	b.rxMu.Lock()
+	b.txMu.Lock()
+	for _, s := range b.socks {
+		errs = append(errs, s.Close())
+	}
+	b.socks = nil
+	b.txMu.Unlock()
+	b.rxMu.Unlock()
+	if b.prog != nil {
+		errs = append(errs, b.prog.Close())
+	}
+	if b.resolver != nil {
+		errs = append(errs, b.resolver.Close())
+	}
+	b.ns.close()
+	return errors.Join(errs...)
+}
+
+type lentFrame struct {
+	sock *xsk.Socket
+	desc xsk.Desc
+}
+
+type sideSlot struct {
+	buf  []byte
+	n    int
+	from netip.AddrPort
+}
+
+// transport is one endpoint.
+type transport struct {
+	b          *Backend
+	spec       backend.Spec
+	local, src netip.AddrPort
+	connect    netip.AddrPort
+	connectMAC frame.MAC
+	ttl        uint8
+	kernel     *net.UDPConn
+	closed     atomic.Bool
+
+	// Guarded by b.rxMu: frames lent to the caller since the last
+	// Receive, and the side ring of datagrams other transports found.
+	lent          []lentFrame
+	side          []sideSlot
+	sideHead      uint64 // next slot to read
+	sideTail      uint64 // next slot to write
+	sideLentUntil uint64 // slots before this were lent and are freed at the next Receive
+	parsed        frame.Datagram
+
+	// Guarded by b.txMu.
+	macs map[netip.Addr]frame.MAC
+}
+
+func (t *transport) LocalAddr() netip.AddrPort { return t.local }
+
+// Receive returns datagrams for this endpoint: first those other
+// transports set aside for it, then from the RX rings, setting aside the
+// ones for other endpoints. Frames lent by the previous call go back to
+// the kernel first.
+func (t *transport) Receive(msgs []backend.Message) (int, error) {
+	if t.closed.Load() {
+		return 0, backend.ErrClosed
+	}
+	b := t.b
+	b.rxMu.Lock()
+	defer b.rxMu.Unlock()
+	if b.socks == nil {
+		return 0, backend.ErrClosed
+	}
+	for _, l := range t.lent {
+		l.sock.Recycle([]xsk.Desc{l.desc})
+	}
+	t.lent = t.lent[:0]
+	t.sideHead = max(t.sideHead, t.sideLentUntil)
+	n := 0
+	for n < len(msgs) && t.sideHead+uint64(n) < t.sideTail {
+		s := &t.side[(t.sideHead+uint64(n))%uint64(len(t.side))]
+		msgs[n] = backend.Message{Buf: s.buf[:s.n], Addr: s.from}
+		n++
+	}
+	t.sideLentUntil = t.sideHead + uint64(n)
+	for _, s := range b.socks {
+		if n == len(msgs) {
+			break
+		}
+		want := min(len(msgs)-n, len(b.rxBuf))
+		got := s.Receive(b.rxBuf[:want])
+		for _, d := range b.rxBuf[:got] {
+			fr := s.Frame(d.Addr, int(d.Len))
+			if err := frame.ParseOffloaded(fr, &t.parsed); err != nil {
+				b.stats.drops.Add(1)
+				s.Recycle([]xsk.Desc{d})
+				continue
+			}
+			if t.parsed.Dst == t.local && (!t.connect.IsValid() || t.parsed.Src == t.connect) {
+				msgs[n] = backend.Message{Buf: t.parsed.Payload, Addr: t.parsed.Src}
+				n++
+				t.lent = append(t.lent, lentFrame{sock: s, desc: d})
+				b.stats.in.Add(1)
+				b.stats.bytesIn.Add(uint64(len(t.parsed.Payload)))
+				continue
+			}
+			b.setAside(&t.parsed)
+			s.Recycle([]xsk.Desc{d})
+		}
+	}
+	return n, nil
+}
+
+// setAside copies a datagram for another endpoint into that transport's
+// side ring, or counts it dropped. Called with rxMu held.
+func (b *Backend) setAside(d *frame.Datagram) {
+	b.mu.Lock()
+	o := b.transports[d.Dst]
+	b.mu.Unlock()
+	if o == nil || o.sideTail-o.sideHead >= uint64(len(o.side)) || len(d.Payload) > len(o.side[0].buf) {
+		b.stats.drops.Add(1)
+		return
+	}
+	s := &o.side[o.sideTail%uint64(len(o.side))]
+	s.n = copy(s.buf, d.Payload)
+	s.from = d.Src
+	o.sideTail++
+	b.stats.in.Add(1)
+	b.stats.bytesIn.Add(uint64(s.n))
+}
+
+// Send builds a frame per message into UMEM frames and transmits them as
+// one batch.
+func (t *transport) Send(msgs []backend.Message) (int, error) {
+	if t.closed.Load() {
+		return 0, backend.ErrClosed
+	}
+	b := t.b
+	b.txMu.Lock()
+	defer b.txMu.Unlock()
+	if b.socks == nil {
+		return 0, backend.ErrClosed
+	}
+	s := b.socks[0]
+	e := frame.Endpoints{SrcMAC: b.ifc.MAC, Src: t.src, TTL: t.ttl}
+	sent := 0
+	for sent < len(msgs) {
+		b.txBuf = b.txBuf[:0]
+		for i := sent; i < len(msgs) && len(b.txBuf) < cap(b.txBuf); i++ {
+			m := &msgs[i]
+			dst := t.connect
+			if m.Addr.IsValid() {
+				dst = netip.AddrPortFrom(m.Addr.Addr().Unmap(), m.Addr.Port())
+			}
+			mac, err := t.macFor(dst)
+			if err != nil {
+				b.stats.errors.Add(1)
+				t.release(s)
+				return sent, fmt.Errorf("xdp send to %s: %w", dst, err)
+			}
+			addr, ok := s.AllocFrame()
+			if !ok {
+				break
+			}
+			e.DstMAC, e.Dst = mac, dst
+			n, err := frame.Build(s.Frame(addr, s.FrameSize()), &e, uint16(b.ipID.Add(1)), m.Buf)
+			if err != nil {
+				s.FreeFrame(addr)
+				t.release(s)
+				return sent, fmt.Errorf("xdp send %d bytes to %s: %w", len(m.Buf), dst, err)
+			}
+			b.txBuf = append(b.txBuf, xsk.Desc{Addr: addr, Len: uint32(n)})
+		}
+		if len(b.txBuf) == 0 {
+			return sent, nil // every frame is in flight: a short send
+		}
+		q := s.Transmit(b.txBuf)
+		for i := 0; i < q; i++ {
+			b.stats.bytesOut.Add(uint64(len(msgs[sent+i].Buf)))
+		}
+		b.stats.out.Add(uint64(q))
+		sent += q
+		if q < len(b.txBuf) {
+			for _, d := range b.txBuf[q:] {
+				s.FreeFrame(d.Addr)
+			}
+			return sent, nil
+		}
+	}
+	return sent, nil
+}
+
+func (t *transport) release(s *xsk.Socket) {
+	for _, d := range t.b.txBuf {
+		s.FreeFrame(d.Addr)
+	}
+	t.b.txBuf = t.b.txBuf[:0]
+}
+
+// macFor returns the Ethernet destination for dst, resolving it once per
+// destination.
+func (t *transport) macFor(dst netip.AddrPort) (frame.MAC, error) {
+	if !dst.IsValid() {
+		return frame.MAC{}, errors.New("no destination (transport is not connected)")
+	}
+	if dst == t.connect {
+		return t.connectMAC, nil
+	}
+	if mac, ok := t.macs[dst.Addr()]; ok {
+		return mac, nil
+	}
+	mac, err := t.b.resolver.Resolve(dst.Addr(), resolveTimeout)
+	if err != nil {
+		return mac, err
+	}
+	t.macs[dst.Addr()] = mac
+	return mac, nil
+}
+
+// Close removes the endpoint from the XDP program and closes the kernel
+// socket; datagrams for it go to Linux again.
+func (t *transport) Close() error {
+	if t.closed.Swap(true) {
+		return nil
+	}
+	b := t.b
+	b.mu.Lock()
+	delete(b.transports, t.local)
+	b.mu.Unlock()
+	err := b.prog.RemoveEndpoint(t.local)
+	b.rxMu.Lock()
+	for _, l := range t.lent {
+		l.sock.Recycle([]xsk.Desc{l.desc})
+	}
+	t.lent = nil
+	b.rxMu.Unlock()
+	return errors.Join(err, t.kernel.Close())
+}

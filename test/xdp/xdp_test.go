@@ -1,0 +1,319 @@
+package xdp
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aeron-bypass/aeron-bypass/backend"
+	xdpb "github.com/aeron-bypass/aeron-bypass/backend/xdp"
+	"github.com/aeron-bypass/aeron-bypass/test/netns"
+)
+
+// udpInDatagrams reads Udp InDatagrams of the calling thread's namespace.
+func udpInDatagrams() (uint64, error) {
+	b, err := os.ReadFile("/proc/thread-self/net/snmp")
+	if err != nil {
+		return 0, err
+	}
+	var header []string
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if header == nil {
+			header = f
+			continue
+		}
+		for i, h := range header {
+			if h == "InDatagrams" && i < len(f) {
+				return strconv.ParseUint(f[i], 10, 64)
+			}
+		}
+	}
+	return 0, fmt.Errorf("no Udp InDatagrams")
+}
+
+func inNS(t *testing.T, h *netns.Host, fn func() error) {
+	t.Helper()
+	if err := h.Run(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type env struct {
+	a, b *netns.Host
+	be   *xdpb.Backend
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	netns.Require(t)
+	n := netns.New(t, netns.Options{})
+	e := &env{a: n.Hosts[0], b: n.Hosts[1]}
+	inNS(t, e.a, func() error {
+		var err error
+		e.be, err = xdpb.New(backend.Options{Interface: e.a.IfName()})
+		return err
+	})
+	t.Cleanup(func() { e.be.Close() })
+	t.Logf("mode %s %s zero-copy %v", e.be.Mode, e.be.Reason, e.be.ZeroCopy())
+	return e
+}
+
+// exchange sends count datagrams from peer to the transport and count back,
+// checking contents and order.
+func exchange(t *testing.T, tr backend.Transport, peer *net.UDPConn, to netip.AddrPort, back netip.AddrPort, count int) {
+	t.Helper()
+	for i := 0; i < count; i++ {
+		if _, err := peer.WriteToUDPAddrPort([]byte(fmt.Sprintf("to xdp %d", i)), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := make([]backend.Message, 32)
+	got := 0
+	for deadline := time.Now().Add(10 * time.Second); got < count && time.Now().Before(deadline); {
+		n, err := tr.Receive(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs[:n] {
+			if want := fmt.Sprintf("to xdp %d", got); string(m.Buf) != want {
+				t.Fatalf("received %q, want %q", m.Buf, want)
+			}
+			got++
+		}
+		if n == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if got != count {
+		t.Fatalf("received %d of %d", got, count)
+	}
+	// Back in batches, each read before the next is sent, so that the
+	// peer's socket buffer never overflows.
+	out := make([]backend.Message, 0, 32)
+	buf := make([]byte, 2048)
+	for sent := 0; sent < count; {
+		out = out[:0]
+		for i := sent; i < count && len(out) < cap(out); i++ {
+			out = append(out, backend.Message{Buf: []byte(fmt.Sprintf("from xdp %d", i)), Addr: back})
+		}
+		n, err := tr.Send(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := sent; i < sent+n; i++ {
+			_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+			m, err := peer.Read(buf)
+			if err != nil {
+				t.Fatalf("peer datagram %d: %v", i, err)
+			}
+			if want := fmt.Sprintf("from xdp %d", i); string(buf[:m]) != want {
+				t.Fatalf("peer got %q, want %q", buf[:m], want)
+			}
+		}
+		sent += n
+		if n < len(out) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func TestUnicastWithPingAndTCP(t *testing.T) {
+	e := setup(t)
+	local := netip.AddrPortFrom(e.a.Addr(), 20121)
+	tr, err := e.be.Open(backend.Spec{Local: local})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var peer *net.UDPConn
+	inNS(t, e.b, func() error {
+		var err error
+		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30001})
+		return err
+	})
+	defer peer.Close()
+	// A TCP connection across the same veth, open during the exchange.
+	var ln net.Listener
+	inNS(t, e.a, func() error {
+		var err error
+		ln, err = net.Listen("tcp4", net.JoinHostPort(e.a.Addr().String(), "20122"))
+		return err
+	})
+	defer ln.Close()
+	var tcp net.Conn
+	inNS(t, e.b, func() error {
+		var err error
+		tcp, err = net.DialTimeout("tcp4", net.JoinHostPort(e.a.Addr().String(), "20122"), 5*time.Second)
+		return err
+	})
+	defer tcp.Close()
+	srv, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	var udpBefore uint64
+	inNS(t, e.a, func() error { var err error; udpBefore, err = udpInDatagrams(); return err })
+	before, _ := e.be.XDPStats()
+	const count = 500
+	exchange(t, tr, peer, local, netip.AddrPortFrom(e.b.Addr(), 30001), count)
+	after, err := e.be.XDPStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Redirected-before.Redirected < count {
+		t.Fatalf("xdp redirected %d, want >= %d", after.Redirected-before.Redirected, count)
+	}
+	var udpAfter uint64
+	inNS(t, e.a, func() error { var err error; udpAfter, err = udpInDatagrams(); return err })
+	if udpAfter-udpBefore >= count {
+		t.Fatalf("kernel UDP received %d datagrams: ours went through it", udpAfter-udpBefore)
+	}
+	if out, err := e.b.Exec("ping", "-c", "3", "-i", "0.2", "-W", "2", e.a.Addr().String()); err != nil {
+		t.Fatalf("ping during the run: %v\n%s", err, out)
+	}
+	if _, err := tcp.Write([]byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 10)
+	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(srv, buf); err != nil || string(buf) != "still here" {
+		t.Fatalf("tcp: %v %q", err, buf)
+	}
+	st := e.be.Stats()
+	if st.DatagramsIn != count || st.DatagramsOut != count {
+		t.Fatalf("backend stats %+v", st)
+	}
+	t.Logf("xdp counters %+v, kernel UDP in %d during the run", after, udpAfter-udpBefore)
+}
+
+func TestMulticast(t *testing.T) {
+	e := setup(t)
+	group := netip.MustParseAddrPort("239.255.18.7:40456")
+	if _, err := e.b.Exec("ip", "route", "add", "224.0.0.0/4", "dev", e.b.IfName()); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := e.be.Open(backend.Spec{Local: group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var peer *net.UDPConn
+	inNS(t, e.b, func() error {
+		ifc, err := net.InterfaceByName(e.b.IfName())
+		if err != nil {
+			return err
+		}
+		peer, err = net.ListenMulticastUDP("udp4", ifc, net.UDPAddrFromAddrPort(group))
+		return err
+	})
+	defer peer.Close()
+	// The peer receives the group; it sends from an ephemeral socket so it
+	// does not hear its own datagrams.
+	var sender *net.UDPConn
+	inNS(t, e.b, func() error {
+		var err error
+		sender, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice())})
+		return err
+	})
+	defer sender.Close()
+	before, _ := e.be.XDPStats()
+	const count = 200
+	for i := 0; i < count; i++ {
+		if _, err := sender.WriteToUDPAddrPort([]byte(fmt.Sprintf("to xdp %d", i)), group); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := make([]backend.Message, 32)
+	got := 0
+	for deadline := time.Now().Add(10 * time.Second); got < count && time.Now().Before(deadline); {
+		n, err := tr.Receive(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs[:n] {
+			if want := fmt.Sprintf("to xdp %d", got); string(m.Buf) != want {
+				t.Fatalf("received %q, want %q", m.Buf, want)
+			}
+			got++
+		}
+		if n == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if got != count {
+		t.Fatalf("received %d of %d", got, count)
+	}
+	after, _ := e.be.XDPStats()
+	if after.Redirected-before.Redirected < count {
+		t.Fatalf("redirected %d", after.Redirected-before.Redirected)
+	}
+	out := []backend.Message{{Buf: []byte("group hello"), Addr: group}}
+	if n, err := tr.Send(out); n != 1 || err != nil {
+		t.Fatalf("send %d %v", n, err)
+	}
+	buf := make([]byte, 64)
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		n, from, err := peer.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("peer: %v", err)
+		}
+		if from.Addr() == e.a.Addr() {
+			if string(buf[:n]) != "group hello" {
+				t.Fatalf("peer got %q", buf[:n])
+			}
+			break
+		}
+	}
+}
+
+func TestProbeWithoutInterface(t *testing.T) {
+	r := xdpb.Probe(backend.Options{})
+	if r.Available || !strings.Contains(r.Reason, "no interface configured (set --interface)") {
+		t.Fatalf("probe %+v", r)
+	}
+}
+
+// TestProbeWithoutPrivileges runs the probe as nobody in a child process.
+func TestProbeWithoutPrivileges(t *testing.T) {
+	if os.Getenv("XDP_PROBE_CHILD") == "1" {
+		r := xdpb.Probe(backend.Options{Interface: "lo"})
+		fmt.Printf("available=%v reason=%s\n", r.Available, r.Reason)
+		return
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a child without privileges")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) not installed")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all",
+		exe, "-test.run=^TestProbeWithoutPrivileges$")
+	cmd.Env = append(os.Environ(), "XDP_PROBE_CHILD=1")
+	cmd.WaitDelay = 10 * time.Second
+	out, _ := cmd.CombinedOutput()
+	s := string(out)
+	if !strings.Contains(s, "available=false") || !strings.Contains(s, "CAP_NET_ADMIN") || !strings.Contains(s, "CAP_BPF") {
+		t.Fatalf("probe as nobody:\n%s", s)
+	}
+}
