@@ -279,9 +279,11 @@ func (s *Socket) Transmit(descs []Desc) int {
 		s.tx.submit(n)
 		s.txOutstanding += int(n)
 	}
-	// Copy mode transmits only inside sendto, so the kernel keeps the
-	// need-wakeup flag set there; zero-copy drivers clear it while busy.
-	if s.txOutstanding > 0 && s.tx.needWakeup() {
+	// Copy mode transmits only inside sendto, and the kernel does not
+	// reliably raise the TX need-wakeup flag there (it tracks the first
+	// wake-up internally), so copy mode always kicks after submitting;
+	// zero-copy kicks only when the driver asks.
+	if s.txOutstanding > 0 && ((n > 0 && !s.ZeroCopy) || s.tx.needWakeup()) {
 		s.stats.Wakeups++
 		err := unix.Sendto(s.fd, nil, unix.MSG_DONTWAIT, nil)
 		if err != nil && err != unix.EAGAIN && err != unix.EBUSY && err != unix.ENOBUFS && err != unix.ENETDOWN {

@@ -25,8 +25,8 @@ const (
 	// when another transport's Receive found them first.
 	otherRingSlots = 256
 	// resolveTimeout bounds a next-hop MAC look-up on a transport's first
-	// send to a destination.
-	resolveTimeout = time.Second
+	// send to a destination: Linux retries ARP once a second, three times.
+	resolveTimeout = 3 * time.Second
 )
 
 // Backend is the AF_XDP backend on one interface. Make it with New on a
