@@ -466,3 +466,20 @@ func (t *transport) Close() error {
 	b.rxMu.Unlock()
 	return errors.Join(err, t.kernel.Close())
 }
+
+// SocketStats returns each queue's AF_XDP socket statistics.
+func (b *Backend) SocketStats() ([]xsk.Stats, error) {
+	b.rxMu.Lock()
+	defer b.rxMu.Unlock()
+	b.txMu.Lock()
+	defer b.txMu.Unlock()
+	out := make([]xsk.Stats, 0, len(b.socks))
+	for _, s := range b.socks {
+		st, err := s.Stats()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -1,0 +1,76 @@
+package xdp
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/aeron-bypass/aeron-bypass/backend"
+)
+
+// TestHotPathsAllocateNothing measures Send and Receive of the xdp backend
+// with a kernel peer echoing nothing back: every Send batch goes out and is
+// received back by the peer before the next, and every Receive finds the
+// datagrams the peer sent.
+func TestHotPathsAllocateNothing(t *testing.T) {
+	e := setup(t)
+	local := netip.AddrPortFrom(e.a.Addr(), 20151)
+	tr, err := e.be.Open(backend.Spec{Local: local})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var peer *net.UDPConn
+	inNS(t, e.b, func() error {
+		var err error
+		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30051})
+		return err
+	})
+	defer peer.Close()
+	dst := netip.AddrPortFrom(e.b.Addr(), 30051)
+	out := make([]backend.Message, 8)
+	for i := range out {
+		out[i] = backend.Message{Buf: make([]byte, 64), Addr: dst}
+	}
+	// Resolve the peer once before measuring.
+	if _, err := tr.Send(out[:1]); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, err := tr.Send(out); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Send: %v allocations per batch", allocs)
+	}
+	// The batches went out: the peer sees datagrams from us.
+	buf := make([]byte, 2048)
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, from, err := peer.ReadFromUDPAddrPort(buf); err != nil || from != local {
+		t.Fatalf("peer: %v from %s", err, from)
+	}
+
+	in := make([]backend.Message, 8)
+	for i := 0; i < 51*len(in); i++ {
+		if _, err := peer.WriteToUDPAddrPort(buf[:64], local); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // let the datagrams reach the RX ring
+	total := 0
+	allocs = testing.AllocsPerRun(50, func() {
+		n, err := tr.Receive(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+	})
+	if total == 0 {
+		t.Fatal("Receive found nothing to measure")
+	}
+	if allocs != 0 {
+		t.Fatalf("Receive: %v allocations per batch", allocs)
+	}
+}
