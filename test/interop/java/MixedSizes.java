@@ -13,11 +13,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sends or checks a seeded sequence of messages of mixed sizes, from empty to
  * several MTUs, so every one can be verified on arrival: once, in order, intact.
+ * The lengths come from the seed, each byte is a function of the sequence
+ * number and its index, and messages of 8 bytes or more start with the
+ * sequence number.
  *
  * Usage: MixedSizes pub|sub CHANNEL STREAM COUNT SEED MAX_LENGTH TIMEOUT_SECONDS
  */
 public final class MixedSizes
 {
+    /** Messages this long or longer start with their sequence number, so a duplicate or a gap names itself. */
+    static final int SEQ_LENGTH = 8;
+
     static int length(final SplittableRandom random, final int max)
     {
         final int kind = random.nextInt(10);
@@ -67,6 +73,10 @@ public final class MixedSizes
                         {
                             buffer.putByte(i, expected(seq, i));
                         }
+                        if (len >= SEQ_LENGTH)
+                        {
+                            buffer.putLong(0, seq);
+                        }
                         long result;
                         while ((result = pub.offer(buffer, 0, len)) < 0)
                         {
@@ -91,9 +101,14 @@ public final class MixedSizes
                     final int want = length(random, max);
                     if (len != want && failure[0] == null)
                     {
-                        failure[0] = "message " + seq + " has " + len + " bytes, want " + want;
+                        failure[0] = "message " + seq + " has " + len + " bytes, want " + want +
+                            (len >= SEQ_LENGTH ? ", and carries sequence number " + buffer.getLong(offset) : "");
                     }
-                    for (int i = 0; i < len && failure[0] == null; i++)
+                    if (len >= SEQ_LENGTH && buffer.getLong(offset) != seq && failure[0] == null)
+                    {
+                        failure[0] = "message " + seq + " carries sequence number " + buffer.getLong(offset);
+                    }
+                    for (int i = len >= SEQ_LENGTH ? SEQ_LENGTH : 0; i < len && failure[0] == null; i++)
                     {
                         if (buffer.getByte(offset + i) != expected(seq, i))
                         {
