@@ -301,6 +301,14 @@ func OurBinary(t testing.TB) string {
 	return buildPath
 }
 
+// RemoveBuilt deletes the binary OurBinary built; call it from TestMain
+// after the tests ran.
+func RemoveBuilt() {
+	if buildPath != "" {
+		_ = os.RemoveAll(filepath.Dir(buildPath))
+	}
+}
+
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")

@@ -29,11 +29,22 @@ var drivers = []driverKind{javaDriver, bypassDriver}
 var (
 	compiled  sync.Once
 	classpath string
+	classDir  string
 )
 
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// TestMain removes what the tests built once for all of them.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	aeronjava.RemoveBuilt()
+	if classDir != "" {
+		_ = os.RemoveAll(classDir)
+	}
+	os.Exit(code)
 }
 
 // javaClasspath compiles our Java programs once.
@@ -46,6 +57,7 @@ func javaClasspath(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		classDir = out
 		src, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "interop", "java", "*.java"))
 		jar := aeronjava.Jar(t)
 		cmd := exec.Command("javac", append([]string{"-d", out, "-cp", jar}, src...)...)
