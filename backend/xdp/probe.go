@@ -41,7 +41,8 @@ type Capabilities struct {
 	Interface    string
 	InterfaceOK  bool
 	Queues       int
-	Missing      []string
+	// Missing lists, in words, each thing that stops the backend.
+	Missing []string
 }
 
 // effectiveCaps reads CapEff from /proc/self/status.
@@ -68,33 +69,33 @@ func Check(o backend.Options) Capabilities {
 	} else {
 		has := func(b uint) bool { return caps&(1<<b) != 0 }
 		if !has(capNetAdmin) {
-			c.Missing = append(c.Missing, "CAP_NET_ADMIN")
+			c.Missing = append(c.Missing, "missing CAP_NET_ADMIN")
 		}
 		if !has(capNetRaw) {
-			c.Missing = append(c.Missing, "CAP_NET_RAW")
+			c.Missing = append(c.Missing, "missing CAP_NET_RAW")
 		}
 		if !has(capBPF) && !has(capSysAdmin) {
-			c.Missing = append(c.Missing, "CAP_BPF or CAP_SYS_ADMIN")
+			c.Missing = append(c.Missing, "missing CAP_BPF or CAP_SYS_ADMIN")
 		}
 	}
 	if fd, err := unix.Socket(unix.AF_XDP, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0); err == nil {
 		unix.Close(fd)
 		c.AFXDPSockets = true
 	} else {
-		c.Missing = append(c.Missing, fmt.Sprintf("AF_XDP sockets (%v)", err))
+		c.Missing = append(c.Missing, fmt.Sprintf("AF_XDP sockets unavailable (%v)", err))
 	}
 	if len(c.Missing) == 0 {
 		if p, err := bpf.Load(); err == nil {
 			p.Close()
 			c.BPFLoad = true
 		} else {
-			c.Missing = append(c.Missing, fmt.Sprintf("loading the XDP program (%v)", err))
+			c.Missing = append(c.Missing, fmt.Sprintf("cannot load the XDP program (%v)", err))
 		}
 	}
 	if o.Interface == "" {
 		c.Missing = append(c.Missing, "no interface configured (set --interface)")
 	} else if ifc, err := netdev.Lookup(o.Interface); err != nil {
-		c.Missing = append(c.Missing, fmt.Sprintf("a usable interface (%v)", err))
+		c.Missing = append(c.Missing, fmt.Sprintf("interface unusable (%v)", err))
 	} else {
 		c.InterfaceOK = true
 		c.Queues = ifc.RxQueues
@@ -112,7 +113,7 @@ func Probe(o backend.Options) backend.ProbeResult {
 		r.Queues = append(r.Queues, q)
 	}
 	if len(c.Missing) > 0 {
-		r.Reason = "missing " + strings.Join(c.Missing, ", ")
+		r.Reason = strings.Join(c.Missing, "; ")
 		return r
 	}
 	r.Available = true

@@ -287,6 +287,11 @@ func TestProbeWithoutInterface(t *testing.T) {
 	if r.Available || !strings.Contains(r.Reason, "no interface configured (set --interface)") {
 		t.Fatalf("probe %+v", r)
 	}
+	// An interface the backend cannot drive (no Ethernet address).
+	r = xdpb.Probe(backend.Options{Interface: "lo"})
+	if r.Available || !strings.Contains(r.Reason, "interface unusable") {
+		t.Fatalf("probe on lo %+v", r)
+	}
 }
 
 // TestProbeWithoutPrivileges runs the probe as nobody in a child process.
