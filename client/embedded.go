@@ -46,6 +46,9 @@ func LaunchEmbedded(cfg config.Config, opts ...driver.Option) (*EmbeddedDriver, 
 // Dir is the driver's aeron.dir, for Config.Dir.
 func (e *EmbeddedDriver) Dir() string { return e.d.Dir() }
 
+// ClientConfig is a client Config for this driver, to pass to Connect.
+func (e *EmbeddedDriver) ClientConfig() Config { return Config{Dir: e.Dir()} }
+
 // Close stops the driver (idempotent).
 func (e *EmbeddedDriver) Close() error {
 	err := e.d.Close()

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aeron-bypass/aeron-bypass/driver/command"
 	"github.com/aeron-bypass/aeron-bypass/driver/logbuffer"
@@ -37,6 +38,11 @@ type Publication struct {
 	maxPos   int64
 	guard
 	closeOnce bool
+
+	// scratch gathers OfferV's pieces when they need fragmenting; vmu
+	// serialises its use between goroutines.
+	vmu     sync.Mutex
+	scratch []byte
 }
 
 // AddPublication adds a concurrent publication and waits for the driver.
@@ -182,6 +188,44 @@ func (p *Publication) OfferReserved(msg []byte, reservedValue int64) int64 {
 		return p.exclApp.Append(msg, reservedValue)
 	}
 	return p.appender.Append(msg, reservedValue)
+}
+
+// OfferV offers the concatenation of bufs as one message (Aeron's
+// offer(DirectBufferVector[])). A message that fits one frame is gathered
+// straight into the log; a longer one goes through a buffer kept by the
+// publication (allocated on first use, then reused).
+func (p *Publication) OfferV(bufs ...[]byte) int64 {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	if !p.exclusive && total <= p.maxPay {
+		var claim BufferClaim
+		r := p.TryClaim(total, &claim)
+		if r < 0 {
+			return r
+		}
+		dst := claim.Buffer().Bytes()
+		off := 0
+		for _, b := range bufs {
+			off += copy(dst[off:], b)
+		}
+		claim.Commit()
+		return r
+	}
+	if total > p.maxMsg {
+		return PublicationError
+	}
+	p.vmu.Lock()
+	defer p.vmu.Unlock()
+	if cap(p.scratch) < total {
+		p.scratch = make([]byte, 0, max(total, 4096))
+	}
+	msg := p.scratch[:0]
+	for _, b := range bufs {
+		msg = append(msg, b...)
+	}
+	return p.Offer(msg)
 }
 
 // TryClaim claims length bytes (at most MaxPayloadLength) in the log for the

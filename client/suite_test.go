@@ -364,3 +364,79 @@ func TestConnectWithoutDriver(t *testing.T) {
 		t.Fatalf("connect took %s", el)
 	}
 }
+
+func TestOfferV(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d testDriver) {
+		dir, _ := d.start(t)
+		c := connect(t, dir, nil)
+		pub, sub := pubSub(t, c, 1006)
+		long := bytes.Repeat([]byte("0123456789"), pub.MaxPayloadLength()/4)
+		want := []string{"ab" + "cd" + "", string(long) + "tail"}
+		offerV := func(bufs ...[]byte) {
+			for range 100_000 {
+				if r := pub.OfferV(bufs...); r >= 0 {
+					return
+				} else if r != AdminAction && r != BackPressured {
+					t.Fatalf("offerV: %d", r)
+				}
+			}
+			t.Fatal("offerV: no progress")
+		}
+		offerV([]byte("ab"), []byte("cd"), nil)
+		offerV(long, []byte("tail"))
+		var got []string
+		asm := NewFragmentAssembler(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
+			got = append(got, string(buf.Bytes()[offset:offset+length]))
+		}, 0)
+		waitFor(t, 5*time.Second, "vectored messages", func() bool { sub.Poll(asm.Handler(), 10); return len(got) >= 2 })
+		if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+			t.Fatalf("got %d messages, first %q", len(got), got[0])
+		}
+		var msg [][]byte = [][]byte{[]byte("x"), []byte("y")}
+		if n := testing.AllocsPerRun(100, func() {
+			if pub.OfferV(msg...) < 0 {
+				drain(sub)
+			}
+		}); n != 0 {
+			t.Errorf("OfferV: %v allocs", n)
+		}
+	})
+}
+
+// The client keeps the heartbeat counter the driver allocated for it
+// (type 11, registration id = client id) moving.
+func TestClientHeartbeatCounter(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d testDriver) {
+		dir, _ := d.start(t)
+		c := connect(t, dir, func(cfg *Config) { cfg.KeepaliveInterval = 50 * time.Millisecond })
+		// The driver allocates the counter with the client's first
+		// resource (DriverConductor.getOrAddClient).
+		pubSub(t, c, 1007)
+		r := c.CountersReader()
+		id := int32(-1)
+		waitFor(t, 5*time.Second, "heartbeat counter", func() bool {
+			id = r.FindByTypeIDAndRegistrationID(11, c.ClientID())
+			return id >= 0
+		})
+		first := r.CounterValue(id)
+		waitFor(t, 5*time.Second, "heartbeat advancing", func() bool { return r.CounterValue(id) > first })
+	})
+}
+
+// Keepalives hold the client above the driver's liveness timeout.
+func TestClientOutlivesLivenessTimeout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "aeron")
+	aeronjava.StartMediaDriver(t, dir, map[string]string{"aeron.client.liveness.timeout": "2000000000"})
+	c := connect(t, dir, nil)
+	pub, sub := pubSub(t, c, 1008)
+	time.Sleep(5 * time.Second)
+	if c.IsClosed() {
+		t.Fatal("client timed out by the driver")
+	}
+	offer(t, pub, []byte("alive"), nil)
+	n := 0
+	waitFor(t, 5*time.Second, "message after the liveness timeout", func() bool {
+		n += sub.Poll(func(shm.AtomicBuffer, int, int, *Header) {}, 10)
+		return n > 0
+	})
+}
