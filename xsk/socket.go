@@ -3,6 +3,7 @@ package xsk
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -284,19 +285,29 @@ func (s *Socket) Transmit(descs []Desc) int {
 	// wake-up internally), so copy mode always kicks after submitting;
 	// zero-copy kicks only when the driver asks.
 	if s.txOutstanding > 0 && ((n > 0 && !s.ZeroCopy) || s.tx.needWakeup()) {
-		s.stats.Wakeups++
-		err := unix.Sendto(s.fd, nil, unix.MSG_DONTWAIT, nil)
-		if err != nil && err != unix.EAGAIN && err != unix.EBUSY && err != unix.ENOBUFS && err != unix.ENETDOWN {
-			s.stats.WakeupErrors++
-		}
+		s.kick()
 	}
 	s.Complete()
 	return int(n)
 }
 
+// kick asks the kernel to transmit what the TX ring holds.
+func (s *Socket) kick() {
+	s.stats.Wakeups++
+	err := unix.Sendto(s.fd, nil, unix.MSG_DONTWAIT, nil)
+	if err != nil && err != unix.EAGAIN && err != unix.EBUSY && err != unix.ENOBUFS && err != unix.ENETDOWN {
+		s.stats.WakeupErrors++
+	}
+}
+
 // Complete reaps the completion ring, returning sent frames to the free
-// stack, and returns how many.
+// stack, and returns how many. In copy mode a sendto that met a busy
+// device leaves descriptors on the TX ring, so Complete kicks again while
+// the kernel has not consumed everything.
 func (s *Socket) Complete() int {
+	if !s.ZeroCopy && s.txOutstanding > 0 && s.tx.local != atomic.LoadUint32(s.tx.consumer) {
+		s.kick()
+	}
 	n := s.comp.available()
 	for i := uint32(0); i < n; i++ {
 		s.freeFrames = append(s.freeFrames, *s.comp.addr(s.comp.local + i))
