@@ -181,38 +181,49 @@ func StartMediaDriver(t testing.TB, dir string, extra map[string]string) *Proces
 	return p
 }
 
-// WaitForDriver waits until dir/cnc.dat has a version and a heartbeat.
+// WaitForDriver waits until dir/cnc.dat has a version and a consumer
+// heartbeat that advances, so the driver's conductor is running, not just
+// its file written (the heartbeat moves about once a second, Aeron's timer
+// interval).
 func WaitForDriver(t testing.TB, dir string, p *Process, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
+	first := int64(0)
 	for time.Now().Before(deadline) {
 		if p != nil && p.Exited() {
 			t.Fatalf("driver exited before it was ready:\n%s", p.Output())
 		}
-		if ready(dir) {
-			return
+		if hb := heartbeat(dir); hb != 0 {
+			if first == 0 {
+				first = hb
+			} else if hb != first {
+				return
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("driver on %s not ready after %v", dir, timeout)
+	t.Fatalf("driver on %s not ready after %v (heartbeat %d)", dir, timeout, first)
 }
 
-// ready reads the cnc header directly, so this package depends on nothing
-// it might be used to test.
-func ready(dir string) bool {
+// heartbeat reads the to-driver ring buffer's consumer heartbeat from the
+// cnc header directly (fact sheet §3, §4: the ring buffer follows the
+// 128-byte header, its 768-byte trailer holds the heartbeat at offset 640),
+// so this package depends on nothing it might be used to test. 0 means not
+// ready.
+func heartbeat(dir string) int64 {
 	b, err := os.ReadFile(filepath.Join(dir, "cnc.dat"))
 	if err != nil || len(b) < 128 {
-		return false
+		return 0
 	}
 	if binary.LittleEndian.Uint32(b) == 0 {
-		return false
+		return 0
 	}
 	toDriver := int(binary.LittleEndian.Uint32(b[4:]))
 	off := 128 + toDriver - 768 + 640
-	if off+8 > len(b) {
-		return false
+	if toDriver < 768 || off+8 > len(b) {
+		return 0
 	}
-	return binary.LittleEndian.Uint64(b[off:]) != 0
+	return int64(binary.LittleEndian.Uint64(b[off:]))
 }
 
 // Run runs a Java main class to completion within timeout and returns its
