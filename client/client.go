@@ -38,7 +38,8 @@ type Config struct {
 	// timeout, errors for commands nobody waits for. Default: ignore.
 	ErrorHandler func(error)
 	// OnAvailableImage and OnUnavailableImage are the defaults for
-	// subscriptions added without their own handlers.
+	// subscriptions added without their own handlers (see
+	// WithImageHandlers for where they run).
 	OnAvailableImage   func(*Image)
 	OnUnavailableImage func(*Image)
 	// ClientName is for the driver's logs and counters (aeron.client.name).

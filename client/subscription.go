@@ -22,8 +22,9 @@ type FragmentHandler = logbuffer.FragmentHandler
 // SubscriptionOption configures AddSubscription.
 type SubscriptionOption func(*Subscription)
 
-// WithImageHandlers sets this subscription's image callbacks, called on
-// the conductor goroutine.
+// WithImageHandlers sets this subscription's image callbacks. They run on
+// the conductor goroutine with the client's lock held: they must return
+// promptly and must not call the client's Add or Close methods.
 func WithImageHandlers(onAvailable, onUnavailable func(*Image)) SubscriptionOption {
 	return func(s *Subscription) { s.onAvailable, s.onUnavailable = onAvailable, onUnavailable }
 }

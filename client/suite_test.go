@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aeron-bypass/aeron-bypass/driver/command"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
@@ -438,5 +439,24 @@ func TestClientOutlivesLivenessTimeout(t *testing.T) {
 	waitFor(t, 5*time.Second, "message after the liveness timeout", func() bool {
 		n += sub.Poll(func(shm.AtomicBuffer, int, int, *Header) {}, 10)
 		return n > 0
+	})
+}
+
+func TestDriverErrorOnBadChannel(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d testDriver) {
+		dir, _ := d.start(t)
+		c := connect(t, dir, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := c.AddPublication(ctx, "aeron:nonsense", 1)
+		var de *DriverError
+		if !errors.As(err, &de) {
+			t.Fatalf("add publication on a bad channel: %v, want a DriverError", err)
+		}
+		if de.Code != command.ErrInvalidChannel && de.Code != command.ErrGenericError {
+			t.Fatalf("error code %d (%s)", de.Code, de.Message)
+		}
+		// The client stays usable.
+		pubSub(t, c, 1009)
 	})
 }
