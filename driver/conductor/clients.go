@@ -53,7 +53,7 @@ func (c *Conductor) checkClients(nowMs int64) int {
 	timeoutMs := c.cfg.ClientLivenessTimeout.Milliseconds()
 	var dead []*client
 	for _, cl := range c.clients {
-		if cl.heartbeat.Get()+timeoutMs < nowMs {
+		if cl.closed || cl.heartbeat.Get()+timeoutMs < nowMs {
 			dead = append(dead, cl)
 		}
 	}
