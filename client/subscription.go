@@ -370,3 +370,59 @@ func (i *Image) ControlledPoll(handler ControlledFragmentHandler, limit int) int
 	}
 	return fragments
 }
+
+// BlockHandler receives a block of whole frames, headers included:
+// buf[offset:offset+length] from the term of termID of a session.
+type BlockHandler func(buf shm.AtomicBuffer, offset, length int, sessionID, termID int32)
+
+// BlockPoll hands each image's next run of complete frames (up to
+// blockLengthLimit bytes, within one term) to handler in one call, as
+// Aeron's Subscription.blockPoll does for archiving and bridging. It
+// returns the bytes consumed.
+func (s *Subscription) BlockPoll(handler BlockHandler, blockLengthLimit int) int {
+	total := 0
+	for _, img := range *s.images.Load() {
+		total += img.BlockPoll(handler, blockLengthLimit)
+	}
+	return total
+}
+
+// BlockPoll delivers the image's next run of complete frames, at most
+// blockLengthLimit bytes, and returns its length (Image.blockPoll,
+// TermBlockScanner.java: a padding frame ends the block, and is consumed
+// alone when it comes first).
+func (i *Image) BlockPoll(handler BlockHandler, blockLengthLimit int) int {
+	if !i.enter() {
+		return 0
+	}
+	defer i.leave()
+	pos := i.subPos.GetInt64Volatile(0)
+	start := int(pos & i.termMask)
+	term := i.log.Term(logbuffer.IndexByPosition(pos, i.bits))
+	limit := min(start+max(blockLengthLimit, 0), term.Capacity())
+	offset := start
+	for offset < limit {
+		length := int(logbuffer.FrameLengthVolatile(term, offset))
+		if length <= 0 {
+			break
+		}
+		aligned := logbuffer.Align(length)
+		if logbuffer.FrameType(term, offset) == logbuffer.HdrTypePad {
+			if offset == start {
+				offset += aligned
+			}
+			break
+		}
+		if offset+aligned > limit {
+			break
+		}
+		offset += aligned
+	}
+	n := offset - start
+	if n > 0 {
+		termID := logbuffer.TermIDFromPosition(pos, i.bits, i.initialTermID)
+		handler(term, start, n, i.sessionID, termID)
+		i.subPos.PutInt64Ordered(0, pos+int64(n))
+	}
+	return n
+}

@@ -460,3 +460,34 @@ func TestDriverErrorOnBadChannel(t *testing.T) {
 		pubSub(t, c, 1009)
 	})
 }
+
+func TestBlockPoll(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d testDriver) {
+		dir, _ := d.start(t)
+		c := connect(t, dir, nil)
+		pub, sub := pubSub(t, c, 1013)
+		var end int64
+		for i := range 3 {
+			end = offer(t, pub, []byte{byte(i), 1, 2}, nil)
+		}
+		var blocks, frames int
+		var session int32
+		got := 0
+		waitFor(t, 5*time.Second, "block", func() bool {
+			got += sub.BlockPoll(func(buf shm.AtomicBuffer, offset, length int, sessionID, termID int32) {
+				blocks++
+				session = sessionID
+				for o := offset; o < offset+length; o += 64 {
+					if buf.GetInt32(o) != 32+3 {
+						t.Fatalf("frame length %d at %d", buf.GetInt32(o), o)
+					}
+					frames++
+				}
+			}, 1<<16)
+			return got >= 3*64
+		})
+		if session != pub.SessionID() || frames != 3 || sub.Images()[0].Position() != end {
+			t.Fatalf("blocks %d frames %d session %d position %d want %d", blocks, frames, session, sub.Images()[0].Position(), end)
+		}
+	})
+}
