@@ -491,3 +491,40 @@ func TestBlockPoll(t *testing.T) {
 		}
 	})
 }
+
+func TestControlledPoll(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d testDriver) {
+		dir, _ := d.start(t)
+		c := connect(t, dir, nil)
+		pub, sub := pubSub(t, c, 1014)
+		for i := range 4 {
+			offer(t, pub, []byte{byte(i)}, nil)
+		}
+		var seen []byte
+		aborted := false
+		handler := func(buf shm.AtomicBuffer, offset, length int, _ *Header) ControlAction {
+			v := buf.Bytes()[offset]
+			if v == 1 && !aborted {
+				aborted = true
+				return Abort
+			}
+			seen = append(seen, v)
+			if v == 2 {
+				return Break
+			}
+			return Continue
+		}
+		waitFor(t, 5*time.Second, "first fragment", func() bool { sub.ControlledPoll(handler, 10); return len(seen) > 0 })
+		if string(seen) != "\x00" {
+			t.Fatalf("after abort: %v", seen)
+		}
+		sub.ControlledPoll(handler, 10)
+		if string(seen) != "\x00\x01\x02" {
+			t.Fatalf("after break: %v", seen)
+		}
+		sub.ControlledPoll(handler, 10)
+		if string(seen) != "\x00\x01\x02\x03" {
+			t.Fatalf("after the rest: %v", seen)
+		}
+	})
+}
