@@ -18,7 +18,7 @@ import (
 // rig is a conductor over in-memory cnc sections with a hand-driven clock,
 // and the client side of the ring and broadcast buffers.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	c      *Conductor
 	ring   *ringbuffer.ManyToOne
 	rx     *broadcast.CopyReceiver
@@ -32,7 +32,7 @@ type response struct {
 	body []byte
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Dir = t.TempDir()
