@@ -55,6 +55,11 @@ bench:
 generate:
 	$(GO) generate ./...
 
+# Rebuilds the XDP object with clang in a temporary directory and compares
+# it with the committed one (also part of the unit tests).
+check-generate:
+	CHECK_GENERATE=1 $(GO) test -count=1 -run '^TestGeneratedObjectIsCurrent$$' ./bpf/
+
 java-deps: $(AERON_ALL_JAR)
 
 $(AERON_ALL_JAR):
