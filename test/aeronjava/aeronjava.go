@@ -88,7 +88,7 @@ func Start(t testing.TB, env []string, name string, args ...string) *Process {
 	cmd.Env = append(os.Environ(), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	if err := startKilledWithUs(cmd); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	p := &Process{Cmd: cmd, out: out, done: make(chan struct{})}
@@ -233,7 +233,13 @@ func Run(t testing.TB, classpath string, props map[string]string, timeout time.D
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "java", append(append(JavaArgs(classpath, props), mainClass), args...)...)
-	out, err := cmd.CombinedOutput()
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := startKilledWithUs(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	out := buf.Bytes()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", mainClass, err, out)
 	}
@@ -341,4 +347,35 @@ func StartOurDriver(t testing.TB, dir string, env []string) *Process {
 	p := Start(t, append(base, env...), OurBinary(t), "--aeron-dir", dir)
 	WaitForDriver(t, dir, p, 30*time.Second)
 	return p
+}
+
+var (
+	spawnOnce sync.Once
+	spawn     chan spawnRequest
+)
+
+type spawnRequest struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// startKilledWithUs starts cmd so the kernel kills it when the test binary
+// dies: a binary killed by its timeout runs no Cleanup, and a driver left
+// running would hold a core. The parent-death signal follows the OS thread
+// that forked, so every child is forked from one locked thread that lives as
+// long as the process.
+func startKilledWithUs(cmd *exec.Cmd) error {
+	spawnOnce.Do(func() {
+		spawn = make(chan spawnRequest)
+		go func() {
+			runtime.LockOSThread()
+			for r := range spawn {
+				r.done <- r.cmd.Start()
+			}
+		}()
+	})
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	done := make(chan error, 1)
+	spawn <- spawnRequest{cmd: cmd, done: done}
+	return <-done
 }
