@@ -260,3 +260,36 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per duty cycle", n)
 	}
 }
+
+// The space behind the subscriber is cleaned all the way, term after term,
+// however far the subscriber moved since the last duty cycle: a skipped
+// stretch would hold old frames where the publisher writes next.
+func TestCleaningKeepsUpWithTheSubscriber(t *testing.T) {
+	r := newRig(t)
+	r.send(command.AddSubscription)(command.EncodeAddSubscription(r.buf, 1, 50, 3, "aeron:ipc"))
+	r.send(command.AddPublication)(command.EncodeAddPublication(r.buf, 1, 51, 3, "aeron:ipc?term-length=64k"))
+	rs := r.work()
+	ready, _ := command.DecodePublicationReady(find(t, rs, command.OnPublicationReady))
+	image, _ := command.DecodeAvailableImage(find(t, rs, command.OnAvailableImage))
+	log, err := logbuffer.MapLog(string(ready.LogFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	app := logbuffer.NewAppender(log)
+	msg := make([]byte, 1000)
+	for round := 0; round < 40; round++ {
+		limit := r.reader.CounterValue(ready.PositionLimitCounterID)
+		pos := logbuffer.ProducerPosition(log.Meta())
+		for pos+1100 < limit {
+			if p := app.Append(msg, 0); p > 0 {
+				pos = p
+			}
+		}
+		r.c.counterSet(image.SubscriberPositionID, pos)
+		r.work()
+		if got := r.c.publications[0].cleanPosition; got != pos {
+			t.Fatalf("round %d: cleaned to %d, subscriber at %d", round, got, pos)
+		}
+	}
+}

@@ -389,15 +389,16 @@ func (c *Conductor) updatePublication(p *ipcPublication, nowNs int64) int {
 	return work
 }
 
-// clean zeroes the log behind the slowest subscriber, one term at most per
-// call, so the space publishers reach next is empty.
+// clean zeroes the log behind the slowest subscriber, so the space
+// publishers reach next is empty.
 func (c *Conductor) clean(p *ipcPublication, target int64) {
-	if target-p.cleanPosition > int64(p.params.termLength) {
-		// Never clean the term being read by a subscriber that joined
-		// late further back.
-		p.cleanPosition = target - int64(p.params.termLength)
+	// Clean term by term right up to the target: skipping any of the
+	// space would leave old frames where the publisher writes next, and a
+	// subscriber would read them as new. The publisher limit keeps the
+	// gap within a few terms, so the loop is bounded.
+	for i := 0; i < logbuffer.PartitionCount+1 && p.cleanPosition < target; i++ {
+		logbuffer.Clean(p.log, &p.cleanPosition, target)
 	}
-	logbuffer.Clean(p.log, &p.cleanPosition, target)
 }
 
 // checkPublications runs the slower per-publication timers: unblocking,
