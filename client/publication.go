@@ -24,6 +24,7 @@ type Publication struct {
 	streamID       int32
 	sessionID      int32
 	registrationID int64
+	originalID     int64
 	exclusive      bool
 
 	log      *logbuffer.LogBuffers
@@ -95,7 +96,7 @@ func (c *Client) addPublication(ctx context.Context, channel string, streamID in
 	tl := log.TermLength()
 	pub := &Publication{
 		client: c, channel: channel, streamID: ready.StreamID, sessionID: ready.SessionID,
-		registrationID: ready.RegistrationID, exclusive: exclusive,
+		registrationID: corr, originalID: ready.RegistrationID, exclusive: exclusive,
 		log: log, meta: log.Metadata(),
 		limit:   c.values.Slice(int(ready.PositionLimitCounterID)*counters.ValueLength, 8),
 		termLen: tl, bits: logbuffer.PositionBitsToShift(tl),
@@ -120,8 +121,12 @@ func (p *Publication) StreamID() int32 { return p.streamID }
 // SessionID is the publication's session id.
 func (p *Publication) SessionID() int32 { return p.sessionID }
 
-// RegistrationID is the driver's id for the publication's log.
+// RegistrationID is the id of this add, which its removal names.
 func (p *Publication) RegistrationID() int64 { return p.registrationID }
+
+// OriginalRegistrationID names the log, shared by every concurrent
+// publication on the same channel and stream.
+func (p *Publication) OriginalRegistrationID() int64 { return p.originalID }
 
 // IsExclusive reports whether this is an exclusive publication.
 func (p *Publication) IsExclusive() bool { return p.exclusive }
@@ -277,7 +282,7 @@ func (p *Publication) Close() error {
 		c.mu.Unlock()
 		return nil
 	}
-	if pl, ok := c.pubs[p.registrationID]; ok {
+	if pl, ok := c.pubs[p.originalID]; ok {
 		users := pl.users[:0]
 		for _, g := range pl.users {
 			if g != &p.guard {
@@ -286,7 +291,7 @@ func (p *Publication) Close() error {
 		}
 		pl.users = users
 		if len(users) == 0 {
-			delete(c.pubs, p.registrationID)
+			delete(c.pubs, p.originalID)
 			c.lingerLocked(pl.log, &p.guard)
 		}
 	}

@@ -528,3 +528,37 @@ func TestControlledPoll(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent publications on one channel and stream share a log; closing
+// one leaves the other publishing.
+func TestSharedPublicationClose(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d testDriver) {
+		dir, _ := d.start(t)
+		c := connect(t, dir, nil)
+		pub1, sub := pubSub(t, c, 1015)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		pub2, err := c.AddPublication(ctx, "aeron:ipc", 1015)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pub2.OriginalRegistrationID() != pub1.OriginalRegistrationID() || pub2.SessionID() != pub1.SessionID() {
+			t.Fatalf("second publication has its own log: %d/%d", pub2.OriginalRegistrationID(), pub1.OriginalRegistrationID())
+		}
+		if err := pub1.Close(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		offer(t, pub2, []byte("still here"), nil)
+		var got string
+		waitFor(t, 5*time.Second, "message from the remaining publication", func() bool {
+			sub.Poll(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
+				got = string(buf.Bytes()[offset : offset+length])
+			}, 10)
+			return got != ""
+		})
+		if got != "still here" || !pub2.IsConnected() {
+			t.Fatalf("got %q, connected %v", got, pub2.IsConnected())
+		}
+	})
+}
