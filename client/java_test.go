@@ -39,8 +39,9 @@ func TestGoPublisherToJavaSubscriber(t *testing.T) {
 		for i := range 3 {
 			offer(t, pub, fmt.Appendf(nil, "Hello from Go %d", i), nil)
 		}
+		// Wait for whole lines: the sample may be caught mid-print.
 		waitFor(t, 20*time.Second, "3 messages at the Java subscriber", func() bool {
-			return strings.Count(sub.Output(), "Hello from Go") >= 3
+			return strings.Count(sub.Output(), ">>") >= 3 && strings.Contains(sub.Output(), "<<Hello from Go 2>>")
 		})
 		for i := range 3 {
 			if want := fmt.Sprintf("<<Hello from Go %d>>", i); !strings.Contains(sub.Output(), want) {
