@@ -234,8 +234,7 @@ func (p *Publication) OfferV(bufs ...[]byte) int64 {
 }
 
 // TryClaim claims length bytes (at most MaxPayloadLength) in the log for the
-// caller to write in place, then Commit or Abort through claim. Concurrent
-// publications only; exclusive ones return PublicationError.
+// caller to write in place, then Commit or Abort through claim.
 func (p *Publication) TryClaim(length int, claim *BufferClaim) int64 {
 	if !p.enter() {
 		return Closed
@@ -245,7 +244,7 @@ func (p *Publication) TryClaim(length int, claim *BufferClaim) int64 {
 		return r
 	}
 	if p.exclusive {
-		return PublicationError
+		return p.exclApp.Claim(length, claim)
 	}
 	return p.appender.Claim(length, claim)
 }

@@ -167,7 +167,32 @@ func TestTryClaim(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, d testDriver) {
 		dir, _ := d.start(t)
 		c := connect(t, dir, nil)
-		pub, sub := pubSub(t, c, 1002)
+		concurrent, sub := pubSub(t, c, 1002)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		exclusive, err := c.AddExclusivePublication(ctx, "aeron:ipc", 1003)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer exclusive.Close()
+		exclusiveSub, err := c.AddSubscription(ctx, "aeron:ipc", 1003)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer exclusiveSub.Close()
+		waitFor(t, 5*time.Second, "exclusive publication connected", exclusive.IsConnected)
+		for _, pair := range []struct {
+			pub *Publication
+			sub *Subscription
+		}{{concurrent, sub}, {exclusive, exclusiveSub}} {
+			tryClaim(t, pair.pub, pair.sub)
+		}
+	})
+}
+
+func tryClaim(t *testing.T, pub *Publication, sub *Subscription) {
+	t.Helper()
+	{
 		var claim BufferClaim
 		for i := range 3 {
 			r := pub.TryClaim(8, &claim)
@@ -194,7 +219,7 @@ func TestTryClaim(t *testing.T) {
 		if r := pub.TryClaim(pub.MaxPayloadLength()+1, &claim); r != PublicationError {
 			t.Fatalf("claim beyond one frame: %d", r)
 		}
-	})
+	}
 }
 
 func TestBackPressure(t *testing.T) {

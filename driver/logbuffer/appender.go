@@ -224,6 +224,41 @@ func (a *Appender) Claim(length int, claim *BufferClaim) int64 {
 	return ComputePosition(termID, int32(termOffset+required), a.bits, a.initialTermID)
 }
 
+// trip pads the rest of the active term and rotates the log, returning
+// AdminAction (retry in the next term) or MaxPositionExceeded.
+func (a *ExclusiveAppender) trip(term shm.AtomicBuffer) int64 {
+	a.meta.SetRawTail(a.index, PackTail(a.termID, int32(a.termLength)))
+	result := a.endOfTerm(term, a.termOffset, a.termID, a.termCount)
+	if result == AdminAction {
+		a.termCount++
+		a.termID++
+		a.termOffset = 0
+		a.index = IndexByTermCount(int64(uint32(a.termCount)))
+	}
+	return result
+}
+
+// Claim reserves space for a length-byte message in one frame, as
+// Appender.Claim does, for the single owner of an exclusive publication.
+func (a *ExclusiveAppender) Claim(length int, claim *BufferClaim) int64 {
+	if length < 0 || length > a.maxPayload {
+		return PublicationError
+	}
+	frameLength := length + DataHeaderLength
+	required := Align(frameLength)
+	term := a.log.Term(a.index)
+	if a.termOffset+required > a.termLength {
+		return a.trip(term)
+	}
+	offset := a.termOffset
+	a.termOffset += required
+	a.meta.SetRawTail(a.index, PackTail(a.termID, int32(a.termOffset)))
+	a.hw.Write(term, offset, frameLength, a.termID)
+	term.PutInt64(offset+reservedValueOffset, 0)
+	*claim = BufferClaim{term: term, offset: offset, length: frameLength}
+	return ComputePosition(a.termID, int32(a.termOffset), a.bits, a.initialTermID)
+}
+
 // ExclusiveAppender is an exclusive publication's appender: one publisher
 // owns the log, so it tracks the tail itself and stores it with release
 // order instead of a fetch-and-add (ExclusiveTermAppender.java,
@@ -257,15 +292,7 @@ func (a *ExclusiveAppender) Append(msg []byte, reservedValue int64) int64 {
 	frames, required := a.required(len(msg))
 	term := a.log.Term(a.index)
 	if a.termOffset+required > a.termLength {
-		a.meta.SetRawTail(a.index, PackTail(a.termID, int32(a.termLength)))
-		result := a.endOfTerm(term, a.termOffset, a.termID, a.termCount)
-		if result == AdminAction {
-			a.termCount++
-			a.termID++
-			a.termOffset = 0
-			a.index = IndexByTermCount(int64(uint32(a.termCount)))
-		}
-		return result
+		return a.trip(term)
 	}
 	offset := a.termOffset
 	a.termOffset += required

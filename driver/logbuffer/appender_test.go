@@ -181,3 +181,40 @@ func TestAppendWithoutMTU(t *testing.T) {
 		t.Fatal("appended without an MTU")
 	}
 }
+
+// An exclusive publication claims, commits and aborts like a concurrent
+// one, and its claims carry on across term rotations.
+func TestExclusiveClaim(t *testing.T) {
+	l := newLog(t, 64*1024, 1408)
+	a := NewExclusiveAppender(l)
+	sub := &subscriber{log: l}
+	committed := 0
+	for i := 0; i < 600; i++ {
+		var c BufferClaim
+		pos := a.Claim(200, &c)
+		if pos == AdminAction {
+			pos = a.Claim(200, &c)
+		}
+		if pos < 0 {
+			t.Fatalf("claim %d: %d", i, pos)
+		}
+		if pos != ProducerPosition(l.Meta()) {
+			t.Fatalf("claim position %d, tail says %d", pos, ProducerPosition(l.Meta()))
+		}
+		if i%5 == 4 {
+			c.Abort()
+		} else {
+			c.Buffer().PutInt32(0, int32(i))
+			c.Commit()
+			committed++
+		}
+		sub.poll(t)
+	}
+	if len(sub.messages) != committed || ActiveTermCount(l.Meta()) < 1 {
+		t.Fatalf("read %d of %d committed claims over %d rotations", len(sub.messages), committed, ActiveTermCount(l.Meta()))
+	}
+	var c BufferClaim
+	if a.Claim(1408, &c) != PublicationError {
+		t.Fatal("over-long claim accepted")
+	}
+}
