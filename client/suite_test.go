@@ -346,7 +346,10 @@ func TestDriverTimeout(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, d testDriver) {
 		dir, kill := d.start(t)
 		if kill == nil {
-			t.Skip("this driver runs in-process; it cannot be killed abruptly")
+			// The embedded driver cannot be killed abruptly; run ours as
+			// a process of its own, as a deployment would.
+			dir = filepath.Join(t.TempDir(), "aeron")
+			kill = aeronjava.StartOurDriver(t, dir, nil).Kill
 		}
 		errs := make(chan error, 4)
 		c := connect(t, dir, func(cfg *Config) {
