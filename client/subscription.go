@@ -113,19 +113,26 @@ func (s *Subscription) IsConnected() bool {
 // IsClosed reports whether the subscription was closed.
 func (s *Subscription) IsClosed() bool { return s.closed.Load() }
 
-// Poll delivers up to limit fragments from the images, starting with a
-// different image each call so none starves. Use it from one goroutine.
-func (s *Subscription) Poll(handler FragmentHandler, limit int) int {
+// rotate returns the images and the one to poll first, moving the start
+// on each call so no image starves.
+func (s *Subscription) rotate() ([]*Image, int) {
 	images := *s.images.Load()
-	n := len(images)
-	if n == 0 {
-		return 0
+	if len(images) == 0 {
+		return nil, 0
 	}
-	if s.next >= n {
+	if s.next >= len(images) {
 		s.next = 0
 	}
 	start := s.next
 	s.next++
+	return images, start
+}
+
+// Poll delivers up to limit fragments from the images, starting with a
+// different image each call so none starves. Use it from one goroutine.
+func (s *Subscription) Poll(handler FragmentHandler, limit int) int {
+	images, start := s.rotate()
+	n := len(images)
 	fragments := 0
 	for i := 0; i < n && fragments < limit; i++ {
 		fragments += images[(start+i)%n].Poll(handler, limit-fragments)
@@ -136,16 +143,8 @@ func (s *Subscription) Poll(handler FragmentHandler, limit int) int {
 // ControlledPoll is Poll with a handler that can stop early (Aeron's
 // ControlledFragmentHandler).
 func (s *Subscription) ControlledPoll(handler ControlledFragmentHandler, limit int) int {
-	images := *s.images.Load()
+	images, start := s.rotate()
 	n := len(images)
-	if n == 0 {
-		return 0
-	}
-	if s.next >= n {
-		s.next = 0
-	}
-	start := s.next
-	s.next++
 	fragments := 0
 	for i := 0; i < n && fragments < limit; i++ {
 		fragments += images[(start+i)%n].ControlledPoll(handler, limit-fragments)

@@ -200,22 +200,22 @@ func (m Meta) ActiveTransportCount() int32 { return m.b.GetInt32Volatile(activeT
 func (m Meta) SetActiveTransportCount(v int32) { m.b.PutInt32Ordered(activeTransportCountOffset, v) }
 
 // CorrelationID is the log's registration or image correlation id.
-func (m Meta) CorrelationID() int64 { return m.b.GetInt64(correlationIDOffset) }
+func (m Meta) CorrelationID() int64 { return CorrelationID(m.b) }
 
 // InitialTermID is the first term id.
-func (m Meta) InitialTermID() int32 { return m.b.GetInt32(initialTermIDOffset) }
+func (m Meta) InitialTermID() int32 { return InitialTermID(m.b) }
 
 // MTULength is the stream's MTU.
-func (m Meta) MTULength() int32 { return m.b.GetInt32(mtuLengthOffset) }
+func (m Meta) MTULength() int32 { return MTULength(m.b) }
 
 // TermLength is the term length.
-func (m Meta) TermLength() int32 { return m.b.GetInt32(termLengthOffset) }
+func (m Meta) TermLength() int32 { return TermLengthOf(m.b) }
 
 // PageSize is the page size the file was created with.
-func (m Meta) PageSize() int32 { return m.b.GetInt32(pageSizeOffset) }
+func (m Meta) PageSize() int32 { return PageSizeOf(m.b) }
 
 // IsPublicationRevoked says whether the publication was revoked.
-func (m Meta) IsPublicationRevoked() bool { return m.b.GetUint8(isPublicationRevokedOffset) != 0 }
+func (m Meta) IsPublicationRevoked() bool { return IsPublicationRevoked(m.b) }
 
 // DefaultFrameHeader is the 32-byte DATA header template.
 func (m Meta) DefaultFrameHeader() []byte {
