@@ -73,6 +73,14 @@ func TestParseErrors(t *testing.T) {
 		{"min,x:1", `option "x:1" is not one min takes`},
 		{"min,,t:1s", `option "" is not key:value`},
 		{"min,t", `option "t" is not key:value`},
+		// Aeron's C parser's failing cases (aeron_flow_control_test.cpp).
+		{"min,t1a0s", `option "t1a0s" is not key:value`},
+		{"min,g:1f2", `tag "1f2"`},
+		{"min,t:10s,g:1b2", `tag "1b2"`},
+		{"min,o:-1", `option "o:-1" is not one min takes`},
+		{"tagged,g:/", `min size ""`},
+		{"minute", `unknown strategy "minute"`},
+		{"taggedagado", `unknown strategy "taggedagado"`},
 	}
 	for _, tt := range tests {
 		_, err := parse(tt.fc)
