@@ -7,9 +7,12 @@ import (
 	"math/rand"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vishvananda/netns"
 )
 
 // Impairment describes what happens to datagrams in one direction.
@@ -89,6 +92,9 @@ type Relay struct {
 	sched    *scheduler
 	wg       sync.WaitGroup
 	closed   atomic.Bool
+	// ns is the namespace New ran in: upstream sockets are made later,
+	// from a goroutine that may run anywhere, and must be made there.
+	ns netns.NsHandle
 }
 
 // flow is one sender seen on the listen socket, with its own socket towards
@@ -110,6 +116,11 @@ func New(cfg Config) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay listen on %s: %w", cfg.Listen, err)
 	}
+	ns, err := netns.Get()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("relay namespace: %w", err)
+	}
 	// Large buffers so the relay itself loses nothing it was not told to.
 	_ = conn.SetReadBuffer(socketBuffer)
 	_ = conn.SetWriteBuffer(socketBuffer)
@@ -117,6 +128,7 @@ func New(cfg Config) (*Relay, error) {
 		cfg:    cfg,
 		listen: conn,
 		flows:  map[netip.AddrPort]*flow{},
+		ns:     ns,
 	}
 	r.fwd.imp, r.fwd.rng = cfg.Forward, rand.New(rand.NewSource(cfg.Seed))
 	r.bwd.imp, r.bwd.rng = cfg.Backward, rand.New(rand.NewSource(cfg.Seed+1))
@@ -149,6 +161,7 @@ func (r *Relay) Close() error {
 	r.mu.Unlock()
 	r.sched.close()
 	r.wg.Wait()
+	r.ns.Close()
 	return err
 }
 
@@ -185,7 +198,7 @@ func (r *Relay) flowFor(src netip.AddrPort) (*flow, error) {
 	if r.cfg.Listen.Addr().IsUnspecified() {
 		bind = netip.AddrPort{}
 	}
-	up, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(bind))
+	up, err := r.listenInNamespace(bind)
 	if err != nil {
 		return nil, fmt.Errorf("relay upstream socket for %s: %w", src, err)
 	}
@@ -349,4 +362,27 @@ func (s *scheduler) run(wg *sync.WaitGroup) {
 		case <-timer.C:
 		}
 	}
+}
+
+// listenInNamespace opens a UDP socket in the relay's namespace, on a
+// thread of its own that is discarded afterwards (a goroutine that exits
+// locked takes its thread with it), so no other goroutine inherits the
+// namespace switch.
+func (r *Relay) listenInNamespace(bind netip.AddrPort) (*net.UDPConn, error) {
+	type result struct {
+		c   *net.UDPConn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := netns.Set(r.ns); err != nil {
+			ch <- result{err: fmt.Errorf("enter namespace: %w", err)}
+			return
+		}
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(bind))
+		ch <- result{c, err}
+	}()
+	res := <-ch
+	return res.c, res.err
 }
