@@ -17,6 +17,8 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/driver/command"
 	"github.com/aeron-bypass/aeron-bypass/driver/conductor"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
+	"github.com/aeron-bypass/aeron-bypass/driver/receiver"
+	"github.com/aeron-bypass/aeron-bypass/driver/sender"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/errorlog"
@@ -51,6 +53,8 @@ type Driver struct {
 	cnc       *cnc.File
 	errors    *errorlog.DistinctLog
 	conductor *conductor.Conductor
+	sender    *sender.Sender
+	receiver  *receiver.Receiver
 	runners   []*agent.Runner
 	// terminated is closed when a client asks the driver to stop and the
 	// termination validator allows it.
@@ -122,10 +126,13 @@ func (d *Driver) createCnC() error {
 		return fmt.Errorf("system counters: %w", err)
 	}
 	errs := errorlog.New(f.ErrorLog(), epochClock)
+	d.sender = sender.New(nanoClock, cfg.SendToStatusPollRatio)
+	d.receiver = receiver.New(nanoClock)
 	c, err := conductor.New(conductor.Context{
 		Config: cfg, ToDriver: f.ToDriver(), ToClients: f.ToClients(), Counters: mgr, System: sys, Errors: errs,
 		Log: d.log, NanoClock: nanoClock, EpochClock: epochClock,
 		Terminate: func() { d.termOnce.Do(func() { close(d.terminated) }) },
+		Backend:   d.backend, Sender: d.sender, Receiver: d.receiver,
 	})
 	if err != nil {
 		f.Close()
@@ -250,20 +257,57 @@ func (d *Driver) Start() error {
 	if d.started {
 		return errors.New("driver already started")
 	}
-	idleName := d.cfg.ConductorIdleStrategy
-	if d.cfg.ThreadingMode == config.Shared {
-		idleName = d.cfg.SharedIdleStrategy
+	idle := func(name, what string) (agent.IdleStrategy, error) {
+		s, err := agent.ParseIdleStrategy(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s idle strategy: %w", what, err)
+		}
+		return s, nil
 	}
-	idle, err := agent.ParseIdleStrategy(idleName)
-	if err != nil {
-		return fmt.Errorf("conductor idle strategy: %w", err)
+	// SHARED puts the three agents on one thread, SHARED_NETWORK the two
+	// network agents on a second, DEDICATED each on its own. The network
+	// runners come first so that Close stops them before the conductor
+	// unmaps the logs they read.
+	var runners []*agent.Runner
+	switch d.cfg.ThreadingMode {
+	case config.Shared:
+		is, err := idle(d.cfg.SharedIdleStrategy, "shared")
+		if err != nil {
+			return err
+		}
+		runners = append(runners, agent.NewRunner("driver-shared", is, d.onAgentError, d.sender, d.receiver, d.conductor))
+	case config.SharedNetwork:
+		is, err := idle(d.cfg.SharedNetworkIdleStrategy, "shared network")
+		if err != nil {
+			return err
+		}
+		ic, err := idle(d.cfg.ConductorIdleStrategy, "conductor")
+		if err != nil {
+			return err
+		}
+		runners = append(runners, agent.NewRunner("driver-shared-network", is, d.onAgentError, d.sender, d.receiver),
+			agent.NewRunner("driver-conductor", ic, d.onAgentError, d.conductor))
+	default:
+		is, err := idle(d.cfg.SenderIdleStrategy, "sender")
+		if err != nil {
+			return err
+		}
+		ir, err := idle(d.cfg.ReceiverIdleStrategy, "receiver")
+		if err != nil {
+			return err
+		}
+		ic, err := idle(d.cfg.ConductorIdleStrategy, "conductor")
+		if err != nil {
+			return err
+		}
+		runners = append(runners, agent.NewRunner("sender", is, d.onAgentError, d.sender),
+			agent.NewRunner("receiver", ir, d.onAgentError, d.receiver),
+			agent.NewRunner("driver-conductor", ic, d.onAgentError, d.conductor))
 	}
-	// The sender and receiver agents join these runners with the network
-	// transport: SHARED puts all three on one thread, SHARED_NETWORK the
-	// two network agents on a second, DEDICATED each on its own.
-	r := agent.NewRunner("driver-conductor", idle, d.onAgentError, d.conductor)
-	d.runners = append(d.runners, r)
-	r.Start()
+	for _, r := range runners {
+		r.Start()
+	}
+	d.runners = runners
 	d.started = true
 	d.log.Info("media driver started", "dir", d.cfg.Dir, "threading", d.cfg.ThreadingMode, "backend", d.chosen.Name)
 	return nil

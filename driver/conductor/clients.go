@@ -21,6 +21,22 @@ type client struct {
 type pubLink struct {
 	registrationID int64 // the correlation id of the client's add
 	pub            *ipcPublication
+	net            *networkPublication
+}
+
+func (l *pubLink) publicationID() int64 {
+	if l.net != nil {
+		return l.net.registrationID
+	}
+	return l.pub.registrationID
+}
+
+func (c *Conductor) release(l *pubLink) {
+	if l.net != nil {
+		c.releaseNetworkPublication(l.net)
+		return
+	}
+	c.releasePublication(l.pub)
 }
 
 type userCounter struct {
@@ -74,7 +90,7 @@ func (c *Conductor) removeClient(cl *client) {
 		c.log.Info("client timed out", "client", cl.id)
 	}
 	for _, link := range cl.publications {
-		c.releasePublication(link.pub)
+		c.release(link)
 	}
 	cl.publications = nil
 	for i := 0; i < len(c.subscriptions); {

@@ -101,9 +101,14 @@ func (c *Conductor) dispatch(typ int32, b []byte, hdr command.CorrelatedMessage)
 		n, err := command.EncodeNextAvailableSessionID(c.scratch, m.CorrelationID, id)
 		c.transmit(command.OnNextAvailableSessionID, n, err)
 		return nil
-	case command.AddDestination, command.RemoveDestination, command.AddRcvDestination,
-		command.RemoveRcvDestination, command.RemoveDestinationByID:
-		return coded(command.ErrNotSupported, "%s: multi-destination channels arrive with the network transport; not supported yet", command.CommandName(typ))
+	case command.AddDestination, command.RemoveDestination:
+		m, err := command.DecodeDestination(b)
+		if err != nil {
+			return malformed(typ, err)
+		}
+		return c.onDestination(typ, m, false)
+	case command.AddRcvDestination, command.RemoveRcvDestination, command.RemoveDestinationByID:
+		return coded(command.ErrNotSupported, "%s: multi-destination subscriptions and removal by id are not supported yet", command.CommandName(typ))
 	case command.RejectImage:
 		return coded(command.ErrNotSupported, "REJECT_IMAGE: rejecting images is not supported yet")
 	}

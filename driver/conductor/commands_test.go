@@ -102,7 +102,7 @@ func TestNextSessionIDAndNetworkChannels(t *testing.T) {
 		t.Fatalf("next session id %+v %v", n, err)
 	}
 	r.send(command.AddPublication)(command.EncodeAddPublication(r.buf, 1, 81, 5, "aeron:udp?endpoint=127.0.0.1:40123"))
-	if e, _ := command.DecodeError(find(t, r.work(), command.OnError)); e.Code != command.ErrInvalidChannel || !strings.Contains(string(e.Message), "not supported") {
+	if e, _ := command.DecodeError(find(t, r.work(), command.OnError)); e.Code != command.ErrInvalidChannel || !strings.Contains(string(e.Message), "network backend") {
 		t.Fatalf("udp publication: %+v", e)
 	}
 	r.send(command.AddSubscription)(command.EncodeAddSubscription(r.buf, 1, 82, 5, "aeron:ipc?term-length=3"))

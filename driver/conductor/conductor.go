@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand"
+	"os"
 	"path/filepath"
 
+	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/driver/agent"
 	"github.com/aeron-bypass/aeron-bypass/driver/command"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
+	"github.com/aeron-bypass/aeron-bypass/driver/receiver"
+	"github.com/aeron-bypass/aeron-bypass/driver/sender"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/broadcast"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
@@ -36,7 +41,16 @@ type Context struct {
 	// Terminate is called when a client asks the driver to stop and the
 	// termination validator allows it.
 	Terminate func()
+	// Backend, Sender and Receiver carry network channels; without them
+	// the driver serves IPC only and refuses aeron:udp with a reason.
+	Backend  backend.Backend
+	Sender   *sender.Sender
+	Receiver *receiver.Receiver
 }
+
+// networkCheckIntervalNs paces the network publications' and images'
+// lifecycle checks.
+const networkCheckIntervalNs = int64(10e6)
 
 // Conductor is the conductor agent.
 type Conductor struct {
@@ -51,6 +65,13 @@ type Conductor struct {
 	publications  []*ipcPublication
 	subscriptions []*subscription
 	nextSessionID int32
+
+	sendEndpoints  map[string]*sendEndpoint
+	recvEndpoints  map[string]*receiveEndpoint
+	netPubs        []*networkPublication
+	images         []*publicationImage
+	imageRequests  agent.Queue[imageRequest]
+	nextNetCheckNs int64
 
 	handler     ringbuffer.Handler
 	scratch     []byte
@@ -83,6 +104,8 @@ func New(ctx Context) (*Conductor, error) {
 		reader:        ctx.Counters.Reader(),
 		log:           ctx.Log,
 		clients:       map[int64]*client{},
+		sendEndpoints: map[string]*sendEndpoint{},
+		recvEndpoints: map[string]*receiveEndpoint{},
 		nextSessionID: rand.Int31(),
 		scratch:       make([]byte, tx.MaxMsgLength()),
 	}
@@ -104,6 +127,15 @@ func (c *Conductor) DoWork() (int, error) {
 	for _, p := range c.publications {
 		work += c.updatePublication(p, nowNs)
 	}
+	work += c.imageRequests.Drain(c.createImage)
+	for _, p := range c.netPubs {
+		work += c.updateNetworkPublication(p)
+	}
+	if nowNs >= c.nextNetCheckNs {
+		c.nextNetCheckNs = nowNs + networkCheckIntervalNs
+		work += c.checkNetworkPublications(nowNs)
+		work += c.checkImages(nowNs)
+	}
 	if nowNs >= c.nextTimerNs {
 		c.nextTimerNs = nowNs + int64(c.cfg.TimerInterval)
 		work += c.onTimer(nowNs, c.ctx.EpochClock())
@@ -119,6 +151,18 @@ func (c *Conductor) OnClose() {
 		p.close()
 	}
 	c.publications = nil
+	// The sender and receiver have stopped before the conductor closes,
+	// so the network logs can go.
+	for _, p := range c.netPubs {
+		p.log.Close()
+		os.Remove(p.logPath)
+	}
+	c.netPubs = nil
+	for _, pi := range c.images {
+		pi.log.Close()
+		os.Remove(pi.logPath)
+	}
+	c.images = nil
 }
 
 func (c *Conductor) onTimer(nowNs, nowMs int64) int {

@@ -90,9 +90,22 @@ type pubParams struct {
 	termWindow int
 }
 
-func (c *Conductor) parsePubParams(u *uri.URI) (pubParams, error) {
+// pubDefaults are the driver-wide defaults of one kind of publication.
+type pubDefaults struct {
+	termLength, mtu, termWindow int
+}
+
+func (c *Conductor) ipcDefaults() pubDefaults {
+	return pubDefaults{termLength: c.cfg.IpcTermBufferLength, mtu: c.cfg.IpcMTULength, termWindow: c.cfg.IpcPublicationTermWindowLength}
+}
+
+func (c *Conductor) networkDefaults() pubDefaults {
+	return pubDefaults{termLength: c.cfg.TermBufferLength, mtu: c.cfg.MTULength, termWindow: c.cfg.PublicationTermWindowLength}
+}
+
+func (c *Conductor) parsePubParams(u *uri.URI, d pubDefaults) (pubParams, error) {
 	p := pubParams{}
-	tl, err := u.Size("term-length", int64(c.cfg.IpcTermBufferLength))
+	tl, err := u.Size("term-length", int64(d.termLength))
 	if err != nil {
 		return p, err
 	}
@@ -100,7 +113,7 @@ func (c *Conductor) parsePubParams(u *uri.URI) (pubParams, error) {
 		return p, u.Errorf("term-length", "%v", err)
 	}
 	p.termLength = int(tl)
-	mtu, err := u.Size("mtu", int64(c.cfg.IpcMTULength))
+	mtu, err := u.Size("mtu", int64(d.mtu))
 	if err != nil {
 		return p, err
 	}
@@ -152,7 +165,7 @@ func (c *Conductor) parsePubParams(u *uri.URI) (pubParams, error) {
 	if p.signalEOS, err = u.Bool("eos", true); err != nil {
 		return p, err
 	}
-	w, err := u.Size("pub-wnd", int64(c.cfg.IpcPublicationTermWindowLength))
+	w, err := u.Size("pub-wnd", int64(d.termWindow))
 	if err != nil {
 		return p, err
 	}
@@ -168,9 +181,9 @@ func (c *Conductor) onAddPublication(m command.PublicationMessage, exclusive boo
 		return err
 	}
 	if u.Media != uri.IPC {
-		return coded(command.ErrInvalidChannel, "%s: network channels (aeron:udp) are not supported by this driver yet", m.Channel)
+		return c.onAddNetworkPublication(m, exclusive, u)
 	}
-	params, err := c.parsePubParams(u)
+	params, err := c.parsePubParams(u, c.ipcDefaults())
 	if err != nil {
 		return coded(command.ErrInvalidChannel, "%v", err)
 	}
@@ -316,6 +329,12 @@ func (c *Conductor) allocateSessionID(streamID int32) int32 {
 				break
 			}
 		}
+		for _, p := range c.netPubs {
+			if p.streamID == streamID && p.sessionID == id {
+				inUse = true
+				break
+			}
+		}
 		if !inUse {
 			return id
 		}
@@ -326,9 +345,9 @@ func (c *Conductor) onRemovePublication(m command.RemovePublicationMessage) erro
 	cl := c.clients[m.ClientID]
 	if cl != nil {
 		for i, link := range cl.publications {
-			if link.registrationID == m.RegistrationID || (link.pub.registrationID == m.RegistrationID) {
+			if link.registrationID == m.RegistrationID || link.publicationID() == m.RegistrationID {
 				cl.publications = append(cl.publications[:i], cl.publications[i+1:]...)
-				c.releasePublication(link.pub)
+				c.release(link)
 				n, err := command.EncodeOperationSucceeded(c.scratch, m.CorrelationID)
 				c.transmit(command.OnOperationSuccess, n, err)
 				return nil

@@ -21,6 +21,15 @@ type subscription struct {
 	hasSession     bool
 	tether         bool
 	spy            bool
+
+	// Network subscriptions only.
+	endpoint  *receiveEndpoint
+	reliable  bool
+	rejoin    bool
+	group     bool
+	cc        string
+	rcvWindow int
+	nakDelay  int64
 }
 
 func (s *subscription) matches(p *ipcPublication) bool {
@@ -31,9 +40,6 @@ func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
 	u, err := parseChannel(m.Channel)
 	if err != nil {
 		return err
-	}
-	if u.Media == uri.UDP && !u.Spy {
-		return coded(command.ErrInvalidChannel, "%s: network channels (aeron:udp) are not supported by this driver yet", m.Channel)
 	}
 	s := &subscription{registrationID: m.CorrelationID, clientID: m.ClientID, streamID: m.StreamID, channel: string(m.Channel), spy: u.Spy}
 	if sid, ok, err := u.Int32("session-id", 0); err != nil {
@@ -47,9 +53,20 @@ func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
 	if c.client(m.ClientID) == nil {
 		return coded(command.ErrGenericError, "no counters left to register client %d", m.ClientID)
 	}
+	statusID := int32(-1)
+	if u.Media == uri.UDP && !u.Spy {
+		if err := c.addNetworkSubscription(s, u, m.CorrelationID); err != nil {
+			return err
+		}
+		statusID = s.endpoint.ep.Status.ID()
+	}
 	c.subscriptions = append(c.subscriptions, s)
-	n, err := command.EncodeSubscriptionReady(c.scratch, m.CorrelationID, -1)
+	n, err := command.EncodeSubscriptionReady(c.scratch, m.CorrelationID, statusID)
 	c.transmit(command.OnSubscriptionReady, n, err)
+	if s.endpoint != nil {
+		c.linkExistingImages(s)
+		return nil
+	}
 	for _, p := range c.publications {
 		if s.matches(p) {
 			c.link(s, p)
@@ -114,6 +131,12 @@ func (c *Conductor) onRemoveSubscription(m command.RemoveMessage) error {
 func (c *Conductor) removeSubscriptionAt(i int) {
 	s := c.subscriptions[i]
 	c.subscriptions = append(c.subscriptions[:i], c.subscriptions[i+1:]...)
+	if s.endpoint != nil {
+		c.unlinkSubscriptionFromImages(s)
+		c.ctx.Receiver.RemoveSubscription(s.endpoint.ep, s.streamID, s.sessionID, s.hasSession)
+		c.releaseReceiveEndpoint(s.endpoint)
+		return
+	}
 	for _, p := range c.publications {
 		for j := 0; j < len(p.subscribers); {
 			l := p.subscribers[j]

@@ -379,3 +379,45 @@ func startKilledWithUs(cmd *exec.Cmd) error {
 	spawn <- spawnRequest{cmd: cmd, done: done}
 	return <-done
 }
+
+// InNetns returns the command line that runs name with args inside the
+// network namespace ns (ip-netns(8) execs the program in place, so killing
+// the process kills the program).
+func InNetns(ns, name string, args ...string) (string, []string) {
+	if ns == "" {
+		return name, args
+	}
+	return "ip", append([]string{"netns", "exec", ns, name}, args...)
+}
+
+// StartMediaDriverIn runs Aeron's Java media driver inside the network
+// namespace ns and waits until it is ready.
+func StartMediaDriverIn(t testing.TB, ns, dir string, extra map[string]string) *Process {
+	t.Helper()
+	props := DriverProps(dir)
+	for k, v := range extra {
+		props[k] = v
+	}
+	name, args := InNetns(ns, "java", append(JavaArgs(Jar(t), props), "io.aeron.driver.MediaDriver")...)
+	p := Start(t, nil, name, args...)
+	WaitForDriver(t, dir, p, 30*time.Second)
+	return p
+}
+
+// StartOurDriverIn runs aeron-bypass inside the network namespace ns, with
+// the same settings as StartOurDriver, and waits until it is ready.
+func StartOurDriverIn(t testing.TB, ns, dir string, env []string, args ...string) *Process {
+	t.Helper()
+	base := []string{
+		"AERON_THREADING_MODE=SHARED",
+		"AERON_SHARED_IDLE_STRATEGY=backoff",
+		"AERON_DIR_DELETE_ON_START=true",
+		"AERON_DIR_DELETE_ON_SHUTDOWN=true",
+		"AERON_IPC_TERM_BUFFER_LENGTH=1m",
+		"AERON_TERM_BUFFER_LENGTH=1m",
+	}
+	name, argv := InNetns(ns, OurBinary(t), append([]string{"--aeron-dir", dir}, args...)...)
+	p := Start(t, append(base, env...), name, argv...)
+	WaitForDriver(t, dir, p, 30*time.Second)
+	return p
+}

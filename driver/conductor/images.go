@@ -1,0 +1,449 @@
+package conductor
+
+import (
+	"fmt"
+
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/driver/command"
+	"github.com/aeron-bypass/aeron-bypass/driver/congestion"
+	"github.com/aeron-bypass/aeron-bypass/driver/logbuffer"
+	"github.com/aeron-bypass/aeron-bypass/driver/lossdetect"
+	"github.com/aeron-bypass/aeron-bypass/driver/protocol"
+	"github.com/aeron-bypass/aeron-bypass/driver/receiver"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+	"github.com/aeron-bypass/aeron-bypass/driver/uri"
+)
+
+var netipNone netip.AddrPort
+
+// imageDrainMultiple of the status message timeout is how long a drained
+// image waits before it goes (Aeron's AERON_IMAGE_SM_EOS_MULTIPLE).
+const imageDrainMultiple = 5
+
+// receiveEndpoint is the conductor's record of a receive channel endpoint.
+type receiveEndpoint struct {
+	canonical string
+	ep        *receiver.Endpoint
+	refs      int
+}
+
+type imageState int
+
+const (
+	imageActive imageState = iota
+	imageDraining
+	imageLinger
+	imageDone
+)
+
+// imageLink ties a network subscription to an image through a sub-pos.
+type imageLink struct {
+	sub      *subscription
+	position counters.Counter
+}
+
+// publicationImage is the conductor's side of an image: log, counters,
+// subscribers and lifecycle. The receiver owns the wire state.
+type publicationImage struct {
+	correlationID int64
+	sessionID     int32
+	streamID      int32
+	endpoint      *receiveEndpoint
+	img           *receiver.Image
+	log           *logbuffer.LogBuffers
+	logPath       string
+	source        string
+	hwm, rcvPos   counters.Counter
+	naks          counters.Counter
+	links         []*imageLink
+	rejoin        bool
+
+	state     imageState
+	changedNs int64
+}
+
+// imageRequest is the receiver's ask for an image, queued to the conductor.
+type imageRequest struct {
+	ep              *receiver.Endpoint
+	setup           protocol.Setup
+	source, control netip.AddrPort
+}
+
+// requester is what the receiver calls; it only queues.
+type requester struct{ c *Conductor }
+
+func (r requester) RequestImage(e *receiver.Endpoint, setup protocol.Setup, source, control netip.AddrPort) {
+	r.c.imageRequests.Offer(imageRequest{ep: e, setup: setup, source: source, control: control})
+}
+
+// ImageRequester is handed to receive endpoints.
+func (c *Conductor) ImageRequester() receiver.ImageRequester { return requester{c} }
+
+func (c *Conductor) receiveEndpointFor(u *uri.URI, ch *uri.UDPChannel, correlationID int64) (*receiveEndpoint, error) {
+	if re := c.recvEndpoints[ch.Canonical]; re != nil {
+		return re, nil
+	}
+	rcv, snd, err := c.socketBuffers(u)
+	if err != nil {
+		return nil, err
+	}
+	spec := backend.Spec{Local: ch.RemoteData, SocketRcvBuf: rcv, SocketSndBuf: snd, MaxDatagram: uri.MaxUDPPayload,
+		MulticastTTL: multicastTTL(ch, c.cfg.SocketMulticastTTL)}
+	if ch.Multicast {
+		spec.Interface = ch.LocalData.Addr()
+	}
+	t, err := c.ctx.Backend.Open(spec)
+	if err != nil {
+		return nil, coded(command.ErrGenericError, "%s: open receive endpoint on %s: %v", u.String(), spec.Local, err)
+	}
+	status, err := c.ctx.Counters.AllocateChannelStatus(counters.TypeReceiveChannelStatus, counters.NameReceiveChannelStatus, correlationID,
+		u.String()+" "+t.LocalAddr().String())
+	if err != nil {
+		t.Close()
+		return nil, coded(command.ErrGenericError, "allocate rcv-channel: %v", err)
+	}
+	status.Set(channelActive)
+	gtag, hasTag, err := u.GroupTagParam()
+	if err != nil {
+		t.Close()
+		c.ctx.Counters.Free(status.ID())
+		return nil, coded(command.ErrInvalidChannel, "%v", err)
+	}
+	ep := receiver.NewEndpoint(receiver.EndpointParams{
+		Channel: ch, Transport: t, System: c.ctx.System, Requester: c.ImageRequester(),
+		ReceiverID: randSource.Int63(), GroupTag: gtag, HasGroupTag: hasTag, Batch: c.ctx.Backend.BatchSize(),
+	})
+	ep.Status = status
+	re := &receiveEndpoint{canonical: ch.Canonical, ep: ep}
+	c.recvEndpoints[ch.Canonical] = re
+	c.ctx.Receiver.AddEndpoint(ep)
+	c.log.Debug("receive endpoint opened", "channel", u.String(), "local", t.LocalAddr())
+	return re, nil
+}
+
+func (c *Conductor) releaseReceiveEndpoint(re *receiveEndpoint) {
+	re.refs--
+	if re.refs > 0 {
+		return
+	}
+	delete(c.recvEndpoints, re.canonical)
+	re.ep.Status.Set(channelClosing)
+	c.ctx.Counters.Free(re.ep.Status.ID())
+	c.ctx.Receiver.RemoveEndpoint(re.ep)
+}
+
+// addNetworkSubscription registers an aeron:udp subscription.
+func (c *Conductor) addNetworkSubscription(s *subscription, u *uri.URI, correlationID int64) error {
+	if err := c.networkAvailable(); err != nil {
+		return err
+	}
+	ch, err := c.resolveUDP(u)
+	if err != nil {
+		return err
+	}
+	if !ch.HasExplicitEndpoint && !ch.Multicast {
+		return coded(command.ErrInvalidChannel, "%s: a subscription needs endpoint=", s.channel)
+	}
+	if s.reliable, err = u.Bool("reliable", c.cfg.ReliableStream); err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if s.rejoin, err = u.Bool("rejoin", c.cfg.RejoinStream); err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if s.cc, _, err = u.CongestionControl(); err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if _, err := congestion.New(s.cc, congestion.Options{InitialWindowLength: c.cfg.RcvInitialWindowLength, TermLength: uri.MaxTermLength, MTU: 32}); err != nil {
+		return coded(command.ErrInvalidChannel, "%s: cc: %v", s.channel, err)
+	}
+	s.rcvWindow = c.cfg.RcvInitialWindowLength
+	if v, ok, err := u.ReceiverWindow(); err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	} else if ok {
+		s.rcvWindow = v
+	}
+	rcvBuf, _, err := c.socketBuffers(u)
+	if err != nil {
+		return err
+	}
+	if err := congestion.CheckWindowForRcvBuf(s.rcvWindow, rcvBuf); err != nil {
+		return coded(command.ErrInvalidChannel, "%s: %v", s.channel, err)
+	}
+	s.nakDelay = int64(c.cfg.NakUnicastDelay)
+	if v, ok, err := u.NakDelayParam(); err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	} else if ok {
+		s.nakDelay = int64(v)
+	}
+	group, err := u.GroupParam()
+	if err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	s.group = ch.Multicast || group == uri.GroupForce
+	re, err := c.receiveEndpointFor(u, ch, correlationID)
+	if err != nil {
+		return err
+	}
+	re.refs++
+	s.endpoint = re
+	c.ctx.Receiver.AddSubscription(re.ep, s.streamID, s.sessionID, s.hasSession)
+	return nil
+}
+
+// matchesImage says whether a network subscription takes an image.
+func (s *subscription) matchesImage(pi *publicationImage) bool {
+	return s.endpoint == pi.endpoint && s.streamID == pi.streamID && (!s.hasSession || s.sessionID == pi.sessionID)
+}
+
+// linkExistingImages gives a new network subscription the images its
+// endpoint already has.
+func (c *Conductor) linkExistingImages(s *subscription) {
+	for _, pi := range c.images {
+		if pi.state == imageActive && s.matchesImage(pi) {
+			join := pi.rcvPos.Get()
+			for _, l := range pi.links {
+				join = min(join, l.position.Get())
+			}
+			c.linkImage(s, pi, join)
+			c.publishSubscribers(pi)
+		}
+	}
+}
+
+func (c *Conductor) linkImage(s *subscription, pi *publicationImage, join int64) {
+	pos, err := c.ctx.Counters.AllocateSubscriberPosition(s.registrationID, s.clientID, pi.sessionID, pi.streamID, s.channel, join)
+	if err != nil {
+		c.recordError(command.ErrGenericError, "allocate sub-pos for subscription "+strconv.FormatInt(s.registrationID, 10)+": "+err.Error())
+		return
+	}
+	c.ctx.Counters.SetCounterReferenceID(pos.ID(), pi.correlationID)
+	pos.Set(join)
+	pi.links = append(pi.links, &imageLink{sub: s, position: pos})
+	n, err := command.EncodeAvailableImage(c.scratch, pi.correlationID, pi.sessionID, pi.streamID, s.registrationID,
+		pos.ID(), pi.logPath, pi.source)
+	c.transmit(command.OnAvailableImage, n, err)
+}
+
+func (c *Conductor) publishSubscribers(pi *publicationImage) {
+	positions := make([]counters.Counter, 0, len(pi.links))
+	for _, l := range pi.links {
+		positions = append(positions, l.position)
+	}
+	pi.img.SetSubscribers(positions)
+}
+
+// createImage makes an image from a SETUP the receiver passed on
+// (aeron_driver_conductor_on_create_publication_image).
+func (c *Conductor) createImage(req imageRequest) {
+	re := c.recvEndpointOf(req.ep)
+	setup := req.setup
+	refuse := func(format string, args ...any) {
+		c.ctx.Receiver.ImageRefused(req.ep, setup.SessionID, setup.StreamID)
+		if format != "" {
+			c.recordError(command.ErrGenericError, fmt.Sprintf(format, args...))
+		}
+	}
+	if re == nil {
+		refuse("")
+		return
+	}
+	var subs []*subscription
+	for _, s := range c.subscriptions {
+		if s.endpoint == re && s.streamID == setup.StreamID && (!s.hasSession || s.sessionID == setup.SessionID) {
+			subs = append(subs, s)
+		}
+	}
+	if len(subs) == 0 {
+		refuse("")
+		return
+	}
+	termLength, mtu := int(setup.TermLength), int(setup.MTU)
+	if err := logbuffer.CheckTermLength(termLength); err != nil {
+		refuse("SETUP from %s for session %d stream %d: %v", req.source, setup.SessionID, setup.StreamID, err)
+		return
+	}
+	if err := uri.CheckMTU(int64(mtu)); err != nil || mtu > termLength/8 {
+		refuse("SETUP from %s for session %d stream %d: bad mtu %d", req.source, setup.SessionID, setup.StreamID, mtu)
+		return
+	}
+	correlationID := c.ring.NextCorrelationID()
+	dir := filepath.Join(c.cfg.Dir, "images")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		refuse("create %s: %v", dir, err)
+		return
+	}
+	path := filepath.Join(dir, strconv.FormatInt(correlationID, 10)+".logbuffer")
+	log, err := logbuffer.CreateLog(path, termLength, c.cfg.FilePageSize, c.cfg.TermBufferSparseFile)
+	if err != nil {
+		refuse("create image log for session %d stream %d: %v", setup.SessionID, setup.StreamID, err)
+		return
+	}
+	first := subs[0]
+	window := min(first.rcvWindow, termLength/2)
+
+	log.Metadata().Initialise(logbuffer.Params{
+		CorrelationID: correlationID, InitialTermID: setup.InitialTermID, TermLength: termLength,
+		PageSize: c.cfg.FilePageSize, MTU: mtu, SessionID: setup.SessionID, StreamID: setup.StreamID,
+		ReceiverWindow: window, SocketRcvbuf: c.cfg.SocketSoRcvbuf, SocketSndbuf: c.cfg.SocketSoSndbuf,
+		EntityTag: -1, ResponseCorrelationID: -1, Sparse: c.cfg.TermBufferSparseFile,
+		Tether: first.tether, Rejoin: first.rejoin, Reliable: first.reliable, Group: first.group,
+		Type: logbuffer.TypePublicationImage, HasStart: true, TermID: setup.ActiveTermID, TermOffset: setup.TermOffset,
+		UntetheredWindowLimitNs: int64(c.cfg.UntetheredWindowLimitTimeout), UntetheredRestingNs: int64(c.cfg.UntetheredRestingTimeout),
+		UntetheredLingerNs: int64(c.cfg.UntetheredWindowLimitTimeout),
+	})
+	channel := first.channel
+	var ctrs [3]counters.Counter
+	for i, a := range []struct {
+		typ  int32
+		name string
+	}{
+		{counters.TypeReceiverHWM, counters.NameReceiverHWM},
+		{counters.TypeReceiverPosition, counters.NameReceiverPosition},
+		{counters.TypeReceiverNaksSent, counters.NameReceiverNaksSent},
+	} {
+		ctr, err := c.ctx.Counters.AllocateStream(a.typ, a.name, correlationID, first.clientID, setup.SessionID, setup.StreamID, channel, "")
+		if err != nil {
+			for _, done := range ctrs[:i] {
+				c.ctx.Counters.Free(done.ID())
+			}
+			log.Close()
+			os.Remove(path)
+			refuse("allocate %s: %v", a.name, err)
+			return
+		}
+		ctrs[i] = ctr
+	}
+	bits := logbuffer.PositionBitsToShift(termLength)
+	join := logbuffer.ComputePosition(setup.ActiveTermID, setup.TermOffset, bits, setup.InitialTermID)
+	ctrs[0].Set(join)
+	ctrs[1].Set(join)
+	ctrs[2].Set(0)
+	nowNs := c.ctx.NanoClock()
+	cc, err := congestion.New(first.cc, congestion.Options{InitialWindowLength: first.rcvWindow, TermLength: termLength, MTU: mtu,
+		NowNs: nowNs})
+	if err != nil {
+		for _, ctr := range ctrs {
+			c.ctx.Counters.Free(ctr.ID())
+		}
+		log.Close()
+		os.Remove(path)
+		refuse("congestion control for session %d stream %d: %v", setup.SessionID, setup.StreamID, err)
+		return
+	}
+	var delay lossdetect.DelayGenerator
+	switch {
+	case !first.reliable:
+		delay = lossdetect.NewStatic(0, 0)
+	case first.group || setup.Flags&protocol.SetupFlagGroup != 0:
+		delay = lossdetect.NewOptimalMulticast(int64(c.cfg.NakMulticastMaxBackoff), c.cfg.NakMulticastGroupSize, randSource)
+	default:
+		delay = lossdetect.NewStatic(first.nakDelay, lossdetect.UnicastRetryDelay(first.nakDelay, int64(c.cfg.NakUnicastRetryDelayRatio)))
+	}
+	img := receiver.NewImage(receiver.ImageParams{
+		CorrelationID: correlationID, SessionID: setup.SessionID, StreamID: setup.StreamID,
+		InitialTermID: setup.InitialTermID, ActiveTermID: setup.ActiveTermID, TermOffset: setup.TermOffset,
+		TermLength: termLength, MTU: mtu, Log: log, Endpoint: req.ep, Source: req.source, Control: req.control,
+		HWM: ctrs[0], RcvPos: ctrs[1], NaksSent: ctrs[2], CC: cc, NakDelay: delay, Reliable: first.reliable,
+		SMTimeoutNs: int64(c.cfg.RcvStatusMessageTimeout), System: c.ctx.System,
+	}, nowNs)
+	pi := &publicationImage{
+		correlationID: correlationID, sessionID: setup.SessionID, streamID: setup.StreamID, endpoint: re, img: img,
+		log: log, logPath: path, source: req.source.String(), hwm: ctrs[0], rcvPos: ctrs[1], naks: ctrs[2],
+		rejoin: first.rejoin, changedNs: nowNs,
+	}
+	for _, s := range subs {
+		c.linkImage(s, pi, join)
+	}
+	c.publishSubscribers(pi)
+	c.images = append(c.images, pi)
+	c.ctx.Receiver.AddImage(img)
+	c.log.Debug("image created", "correlation", correlationID, "session", setup.SessionID, "stream", setup.StreamID, "source", req.source)
+}
+
+func (c *Conductor) recvEndpointOf(ep *receiver.Endpoint) *receiveEndpoint {
+	for _, re := range c.recvEndpoints {
+		if re.ep == ep {
+			return re
+		}
+	}
+	return nil
+}
+
+// unlinkSubscriptionFromImages frees a removed subscription's sub-pos
+// counters on every image.
+func (c *Conductor) unlinkSubscriptionFromImages(s *subscription) {
+	for _, pi := range c.images {
+		changed := false
+		for i := 0; i < len(pi.links); {
+			if pi.links[i].sub == s {
+				c.ctx.Counters.Free(pi.links[i].position.ID())
+				pi.links = append(pi.links[:i], pi.links[i+1:]...)
+				changed = true
+				continue
+			}
+			i++
+		}
+		if changed {
+			c.publishSubscribers(pi)
+		}
+	}
+}
+
+// checkImages moves images through draining, linger and release
+// (aeron_publication_image_on_time_event).
+func (c *Conductor) checkImages(nowNs int64) int {
+	work := 0
+	for i := 0; i < len(c.images); {
+		pi := c.images[i]
+		switch pi.state {
+		case imageActive:
+			rcvPos := pi.rcvPos.Get()
+			if len(pi.links) == 0 || nowNs-pi.img.TimeOfLastPacketNs() > int64(c.cfg.ImageLivenessTimeout) ||
+				(pi.img.EndOfStream() && rcvPos >= pi.hwm.Get()) {
+				pi.img.SetDraining()
+				pi.state, pi.changedNs = imageDraining, nowNs
+				work++
+			}
+		case imageDraining:
+			rcvPos := pi.rcvPos.Get()
+			drained := true
+			for _, l := range pi.links {
+				if l.position.Get() < rcvPos {
+					drained = false
+				}
+			}
+			if (drained || nowNs-pi.img.TimeOfLastPacketNs() > int64(c.cfg.ImageLivenessTimeout)) &&
+				nowNs-pi.changedNs > imageDrainMultiple*int64(c.cfg.RcvStatusMessageTimeout) {
+				for _, l := range pi.links {
+					n, err := command.EncodeUnavailableImage(c.scratch, pi.correlationID, l.sub.registrationID, pi.streamID, l.sub.channel)
+					c.transmit(command.OnUnavailableImage, n, err)
+					c.ctx.Counters.Free(l.position.ID())
+				}
+				pi.links = nil
+				c.publishSubscribers(pi)
+				c.ctx.Receiver.RemoveImage(pi.img, !pi.img.EndOfStream() && !pi.rejoin)
+				pi.state, pi.changedNs = imageLinger, nowNs
+				work++
+			}
+		case imageLinger:
+			if pi.img.Released() {
+				for _, ctr := range []counters.Counter{pi.hwm, pi.rcvPos, pi.naks} {
+					c.ctx.Counters.Free(ctr.ID())
+				}
+				pi.log.Close()
+				os.Remove(pi.logPath)
+				pi.state = imageDone
+				c.images = append(c.images[:i], c.images[i+1:]...)
+				work++
+				continue
+			}
+		}
+		i++
+	}
+	return work
+}

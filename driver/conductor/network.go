@@ -1,0 +1,481 @@
+package conductor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/driver/command"
+	"github.com/aeron-bypass/aeron-bypass/driver/flowcontrol"
+	"github.com/aeron-bypass/aeron-bypass/driver/logbuffer"
+	"github.com/aeron-bypass/aeron-bypass/driver/retransmit"
+	"github.com/aeron-bypass/aeron-bypass/driver/sender"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+	"github.com/aeron-bypass/aeron-bypass/driver/uri"
+)
+
+// Channel status counter values (aeron_counters_manager.h).
+const (
+	channelActive  = 1
+	channelClosing = 2
+)
+
+// sendEndpoint is the conductor's record of a send channel endpoint.
+type sendEndpoint struct {
+	canonical string
+	ep        *sender.Endpoint
+	refs      int
+}
+
+// networkPublication is the conductor's side of an aeron:udp publication:
+// its log, counters and lifecycle. The sender owns the wire state.
+type networkPublication struct {
+	registrationID int64
+	sessionID      int32
+	streamID       int32
+	channel        string
+	exclusive      bool
+	params         pubParams
+	endpoint       *sendEndpoint
+	sp             *sender.Publication
+
+	log                          *logbuffer.LogBuffers
+	logPath                      string
+	pubPos, pubLmt               counters.Counter
+	sndPos, sndLmt, sndBPE, naks counters.Counter
+	bits                         uint
+	termWindow                   int64
+	cleanPosition                int64
+	connected                    bool
+
+	refCount         int
+	state            pubState
+	lingerDeadlineNs int64
+}
+
+// pubClosing is a network publication handed back by the sender, waiting
+// for it to let go before the log is unmapped.
+const pubClosing = pubDone + 1
+
+func (c *Conductor) resolveUDP(u *uri.URI) (*uri.UDPChannel, error) {
+	ch, err := uri.ResolveUDP(context.Background(), u, false)
+	if err != nil {
+		return nil, coded(command.ErrInvalidChannel, "%v", err)
+	}
+	return ch, nil
+}
+
+func (c *Conductor) networkAvailable() error {
+	if c.ctx.Backend == nil || c.ctx.Sender == nil || c.ctx.Receiver == nil {
+		return coded(command.ErrInvalidChannel, "network channels need a network backend, and this driver runs without one")
+	}
+	return nil
+}
+
+func (c *Conductor) socketBuffers(u *uri.URI) (rcv, snd int, err error) {
+	rcv, snd = c.cfg.SocketSoRcvbuf, c.cfg.SocketSoSndbuf
+	if v, ok, e := u.SocketRcvBuf(); e != nil {
+		return 0, 0, coded(command.ErrInvalidChannel, "%v", e)
+	} else if ok {
+		rcv = v
+	}
+	if v, ok, e := u.SocketSndBuf(); e != nil {
+		return 0, 0, coded(command.ErrInvalidChannel, "%v", e)
+	} else if ok {
+		snd = v
+	}
+	return rcv, snd, nil
+}
+
+func multicastTTL(ch *uri.UDPChannel, def int) int {
+	if ch.MulticastTTL > 0 {
+		return ch.MulticastTTL
+	}
+	return def
+}
+
+// sendEndpointFor finds or opens the send endpoint of a channel.
+func (c *Conductor) sendEndpointFor(u *uri.URI, ch *uri.UDPChannel, correlationID int64, mtu int) (*sendEndpoint, error) {
+	if se := c.sendEndpoints[ch.Canonical]; se != nil {
+		return se, nil
+	}
+	rcv, snd, err := c.socketBuffers(u)
+	if err != nil {
+		return nil, err
+	}
+	spec := backend.Spec{Local: ch.LocalControl, SocketRcvBuf: rcv, SocketSndBuf: snd, MaxDatagram: mtu,
+		MulticastTTL: multicastTTL(ch, c.cfg.SocketMulticastTTL)}
+	switch {
+	case ch.Multicast:
+		// Data goes to the group; status messages come to the control
+		// group, which the endpoint joins.
+		spec.Local, spec.Interface = ch.RemoteControl, ch.LocalData.Addr()
+	case ch.ControlMode == uri.ControlModeDynamic || ch.ControlMode == uri.ControlModeManual:
+	case ch.HasExplicitEndpoint:
+		// Aeron connects a unicast send socket to its endpoint, so only
+		// that receiver's control frames are accepted.
+		spec.Connect = ch.RemoteData
+	}
+	t, err := c.ctx.Backend.Open(spec)
+	if err != nil {
+		return nil, coded(command.ErrGenericError, "%s: open send endpoint on %s: %v", u.String(), spec.Local, err)
+	}
+	status, err := c.ctx.Counters.AllocateChannelStatus(counters.TypeSendChannelStatus, counters.NameSendChannelStatus, correlationID,
+		u.String()+" "+t.LocalAddr().String())
+	if err != nil {
+		t.Close()
+		return nil, coded(command.ErrGenericError, "allocate snd-channel: %v", err)
+	}
+	status.Set(channelActive)
+	ep := sender.NewEndpoint(ch, t, c.ctx.System, c.ctx.Backend.BatchSize())
+	ep.Status = status
+	se := &sendEndpoint{canonical: ch.Canonical, ep: ep}
+	c.sendEndpoints[ch.Canonical] = se
+	c.ctx.Sender.AddEndpoint(ep)
+	c.log.Debug("send endpoint opened", "channel", u.String(), "local", t.LocalAddr())
+	return se, nil
+}
+
+func (c *Conductor) releaseSendEndpoint(se *sendEndpoint) {
+	se.refs--
+	if se.refs > 0 {
+		return
+	}
+	delete(c.sendEndpoints, se.canonical)
+	se.ep.Status.Set(channelClosing)
+	c.ctx.Counters.Free(se.ep.Status.ID())
+	c.ctx.Sender.RemoveEndpoint(se.ep)
+}
+
+func (c *Conductor) onAddNetworkPublication(m command.PublicationMessage, exclusive bool, u *uri.URI) error {
+	if err := c.networkAvailable(); err != nil {
+		return err
+	}
+	if u.Spy {
+		return coded(command.ErrInvalidChannel, "%s: a spy channel is for subscriptions only", m.Channel)
+	}
+	params, err := c.parsePubParams(u, c.networkDefaults())
+	if err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if params.mtu > uri.MaxUDPPayload {
+		return coded(command.ErrInvalidChannel, "%s: mtu %d exceeds the largest UDP payload %d", m.Channel, params.mtu, uri.MaxUDPPayload)
+	}
+	ch, err := c.resolveUDP(u)
+	if err != nil {
+		return err
+	}
+	if !ch.HasExplicitEndpoint && ch.ControlMode != uri.ControlModeManual && ch.ControlMode != uri.ControlModeDynamic {
+		return coded(command.ErrInvalidChannel, "%s: a publication needs endpoint=, or control-mode=manual or dynamic", m.Channel)
+	}
+	if ch.ControlMode == uri.ControlModeDynamic && !ch.HasExplicitControl {
+		return coded(command.ErrInvalidChannel, "%s: control-mode=dynamic needs control=", m.Channel)
+	}
+	cl := c.client(m.ClientID)
+	if cl == nil {
+		return coded(command.ErrGenericError, "no counters left to register client %d", m.ClientID)
+	}
+	var pub *networkPublication
+	if !exclusive {
+		for _, p := range c.netPubs {
+			if p.state == pubActive && !p.exclusive && p.streamID == m.StreamID && p.endpoint.canonical == ch.Canonical &&
+				(!params.hasSession || p.sessionID == params.sessionID) {
+				if err := compatibleParams(p.params, params, u); err != nil {
+					return coded(command.ErrInvalidChannel, "%v", err)
+				}
+				pub = p
+				break
+			}
+		}
+	}
+	if params.hasSession {
+		for _, p := range c.netPubs {
+			if p != pub && p.state == pubActive && p.streamID == m.StreamID && p.sessionID == params.sessionID &&
+				p.endpoint.canonical == ch.Canonical {
+				return coded(command.ErrGenericError, "existing publication has clashing session-id %d on stream %d", params.sessionID, m.StreamID)
+			}
+		}
+	}
+	if pub == nil {
+		if pub, err = c.newNetworkPublication(m, exclusive, u, ch, params); err != nil {
+			return err
+		}
+	}
+	pub.refCount++
+	cl.publications = append(cl.publications, &pubLink{registrationID: m.CorrelationID, net: pub})
+	typ := command.OnPublicationReady
+	if exclusive {
+		typ = command.OnExclusivePublicationReady
+	}
+	n, err := command.EncodePublicationReady(c.scratch, m.CorrelationID, pub.registrationID, pub.sessionID, pub.streamID,
+		pub.pubLmt.ID(), pub.endpoint.ep.Status.ID(), pub.logPath)
+	c.transmit(typ, n, err)
+	return nil
+}
+
+func compatibleParams(have, want pubParams, u *uri.URI) error {
+	if _, ok := u.Get("term-length"); ok && want.termLength != have.termLength {
+		return u.Errorf("term-length", "%d differs from the existing publication's %d", want.termLength, have.termLength)
+	}
+	if _, ok := u.Get("mtu"); ok && want.mtu != have.mtu {
+		return u.Errorf("mtu", "%d differs from the existing publication's %d", want.mtu, have.mtu)
+	}
+	return nil
+}
+
+func (c *Conductor) newNetworkPublication(m command.PublicationMessage, exclusive bool, u *uri.URI, ch *uri.UDPChannel, params pubParams) (*networkPublication, error) {
+	fcValue, _ := u.Get("fc")
+	fc, err := flowcontrol.New(fcValue, flowcontrol.Options{
+		ReceiverTimeout: c.cfg.FlowControlReceiverTimeout, GroupTag: int64(c.cfg.FlowControlGroupTag),
+		GroupMinSize: c.cfg.FlowControlGroupMinSize, InitialReceiverWindow: c.cfg.RcvInitialWindowLength,
+		Multicast: ch.Multicast || ch.ControlMode == uri.ControlModeDynamic || ch.ControlMode == uri.ControlModeManual,
+	}, params.termLength)
+	if err != nil {
+		return nil, coded(command.ErrInvalidChannel, "%s: fc: %v", m.Channel, err)
+	}
+	maxResend := c.cfg.MaxResend
+	if v, ok, err := u.MaxResendParam(); err != nil {
+		return nil, coded(command.ErrInvalidChannel, "%v", err)
+	} else if ok {
+		maxResend = v
+	}
+	se, err := c.sendEndpointFor(u, ch, m.CorrelationID, params.mtu)
+	if err != nil {
+		return nil, err
+	}
+	se.refs++
+	fail := func(err error) (*networkPublication, error) {
+		c.releaseSendEndpoint(se)
+		return nil, err
+	}
+	sessionID := params.sessionID
+	if !params.hasSession {
+		sessionID = c.allocateSessionID(m.StreamID)
+	}
+	if err := os.MkdirAll(c.publicationsDir(), 0o700); err != nil {
+		return fail(coded(command.ErrGenericError, "create %s: %v", c.publicationsDir(), err))
+	}
+	channel := u.String()
+	path := filepath.Join(c.publicationsDir(), strconv.FormatInt(m.CorrelationID, 10)+".logbuffer")
+	log, err := logbuffer.CreateLog(path, params.termLength, c.cfg.FilePageSize, params.sparse)
+	if err != nil {
+		return fail(coded(command.ErrStorageSpace, "create log for %s: %v", channel, err))
+	}
+	window := params.termLength / 2
+	if params.termWindow > 0 && params.termWindow < window {
+		window = params.termWindow
+	}
+	typ := uint8(logbuffer.TypeConcurrentPublication)
+	if exclusive {
+		typ = logbuffer.TypeExclusivePublication
+	}
+	group := ch.Multicast || se.ep.IsMDC()
+	log.Metadata().Initialise(logbuffer.Params{
+		CorrelationID: m.CorrelationID, InitialTermID: params.initTermID, TermLength: params.termLength,
+		PageSize: c.cfg.FilePageSize, MTU: params.mtu, SessionID: sessionID, StreamID: m.StreamID,
+		PublicationWindow: window, ReceiverWindow: c.cfg.RcvInitialWindowLength, MaxResend: maxResend, EntityTag: -1, ResponseCorrelationID: -1,
+		SocketSndbuf: c.cfg.SocketSoSndbuf, SocketRcvbuf: c.cfg.SocketSoRcvbuf,
+		LingerTimeoutNs: int64(params.linger), UntetheredWindowLimitNs: int64(c.cfg.UntetheredWindowLimitTimeout),
+		UntetheredRestingNs: int64(c.cfg.UntetheredRestingTimeout), UntetheredLingerNs: int64(c.cfg.UntetheredWindowLimitTimeout),
+		Sparse: params.sparse, SignalEOS: params.signalEOS, SpiesSimulateConnection: c.cfg.SpiesSimulateConnection,
+		Tether: c.cfg.TetherSubscriptions, Rejoin: c.cfg.RejoinStream, Reliable: true, Group: group, Type: typ,
+		HasStart: params.hasStart, TermID: params.termID, TermOffset: params.termOffset,
+	})
+	bits := logbuffer.PositionBitsToShift(params.termLength)
+	start := int64(0)
+	if params.hasStart {
+		start = logbuffer.ComputePosition(params.termID, params.termOffset, bits, params.initTermID)
+	}
+	p := &networkPublication{
+		registrationID: m.CorrelationID, sessionID: sessionID, streamID: m.StreamID, channel: channel,
+		exclusive: exclusive, params: params, endpoint: se, log: log, logPath: path, bits: bits,
+		termWindow: int64(window), cleanPosition: start,
+	}
+	posName := counters.NamePublisherPosConcurrent
+	if exclusive {
+		posName = counters.NamePublisherPosExclusive
+	}
+	allocs := []struct {
+		dst  *counters.Counter
+		typ  int32
+		name string
+	}{
+		{&p.pubPos, counters.TypePublisherPosition, posName},
+		{&p.pubLmt, counters.TypePublisherLimit, counters.NamePublisherLimit},
+		{&p.sndPos, counters.TypeSenderPosition, counters.NameSenderPosition},
+		{&p.sndLmt, counters.TypeSenderLimit, counters.NameSenderLimit},
+		{&p.sndBPE, counters.TypeSenderBPE, counters.NameSenderBPE},
+		{&p.naks, counters.TypeSenderNaksReceived, counters.NameSenderNaksReceived},
+	}
+	for i, a := range allocs {
+		ctr, err := c.ctx.Counters.AllocateStream(a.typ, a.name, m.CorrelationID, m.ClientID, sessionID, m.StreamID, channel, "")
+		if err != nil {
+			for _, done := range allocs[:i] {
+				c.ctx.Counters.Free(done.dst.ID())
+			}
+			log.Close()
+			os.Remove(path)
+			return fail(coded(command.ErrGenericError, "allocate %s: %v", a.name, err))
+		}
+		*a.dst = ctr
+		ctr.Set(start)
+	}
+	p.sndBPE.Set(0)
+	p.naks.Set(0)
+	p.sp = sender.NewPublication(sender.Params{
+		RegistrationID: m.CorrelationID, SessionID: sessionID, StreamID: m.StreamID, InitialTermID: params.initTermID,
+		TermLength: params.termLength, MTU: params.mtu, TTL: multicastTTL(ch, c.cfg.SocketMulticastTTL), Group: group,
+		SignalEOS: params.signalEOS, StartPosition: start, Log: log, Endpoint: se.ep,
+		SndPos: p.sndPos, SndLmt: p.sndLmt, SndBPE: p.sndBPE, NaksReceived: p.naks, FlowControl: fc,
+		Retransmit: retransmit.Options{DelayNs: int64(c.cfg.RetransmitUnicastDelay), LingerNs: int64(c.cfg.RetransmitUnicastLinger),
+			Group: group, MaxResend: maxResend},
+		System: c.ctx.System,
+		Timing: sender.Timing{SetupTimeoutNs: 100e6, HeartbeatTimeoutNs: 100e6,
+			ConnectionTimeoutNs: int64(c.cfg.PublicationConnectionTimeout), MaxMessagesPerSend: 16},
+	})
+	c.netPubs = append(c.netPubs, p)
+	c.ctx.Sender.AddPublication(p.sp)
+	c.log.Debug("network publication added", "registration", m.CorrelationID, "session", sessionID, "stream", m.StreamID, "channel", channel)
+	return p, nil
+}
+
+// releaseNetworkPublication drops one reference; the last starts the end
+// of the stream.
+func (c *Conductor) releaseNetworkPublication(p *networkPublication) {
+	p.refCount--
+	if p.refCount > 0 || p.state != pubActive {
+		return
+	}
+	producer := logbuffer.ProducerPosition(p.log.Meta())
+	logbuffer.SetEndOfStreamPosition(p.log.Meta(), producer)
+	p.pubLmt.Set(producer)
+	p.state = pubDraining
+}
+
+// updateNetworkPublication sets pub-pos and pub-lmt from the sender's
+// position while receivers are connected
+// (aeron_network_publication_update_pub_pos_and_lmt).
+func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
+	if p.state != pubActive {
+		return 0
+	}
+	meta := p.log.Meta()
+	p.pubPos.Set(logbuffer.ProducerPosition(meta))
+	snd := p.sndPos.Get()
+	work := 0
+	if p.sp.IsConnected() {
+		if !p.connected {
+			p.connected = true
+			logbuffer.SetIsConnected(meta, true)
+		}
+		proposed := snd + p.termWindow
+		if proposed > p.pubLmt.Get() {
+			c.cleanNetwork(p, snd-int64(p.params.termLength))
+			p.pubLmt.Set(proposed)
+			work++
+		}
+	} else {
+		if p.connected {
+			p.connected = false
+			logbuffer.SetIsConnected(meta, false)
+		}
+		if p.pubLmt.Get() > snd {
+			p.pubLmt.Set(snd)
+			c.cleanNetwork(p, snd-int64(p.params.termLength))
+		}
+	}
+	return work
+}
+
+func (c *Conductor) cleanNetwork(p *networkPublication, target int64) {
+	for i := 0; i < logbuffer.PartitionCount+1 && p.cleanPosition < target; i++ {
+		logbuffer.Clean(p.log, &p.cleanPosition, target)
+	}
+}
+
+// checkNetworkPublications moves publications through draining, linger
+// and release.
+func (c *Conductor) checkNetworkPublications(nowNs int64) int {
+	work := 0
+	for i := 0; i < len(c.netPubs); {
+		p := c.netPubs[i]
+		switch p.state {
+		case pubDraining:
+			producer := logbuffer.ProducerPosition(p.log.Meta())
+			if p.sndPos.Get() >= producer || !p.sp.IsConnected() {
+				p.sp.SetEndOfStream()
+				p.state = pubLinger
+				p.lingerDeadlineNs = nowNs + int64(p.params.linger)
+				work++
+			}
+		case pubLinger:
+			if nowNs >= p.lingerDeadlineNs || p.sp.EndOfStreamAcknowledged() {
+				c.ctx.Sender.RemovePublication(p.sp)
+				p.state = pubClosing
+				work++
+			}
+		case pubClosing:
+			if p.sp.Released() {
+				for _, ctr := range []counters.Counter{p.pubPos, p.pubLmt, p.sndPos, p.sndLmt, p.sndBPE, p.naks} {
+					c.ctx.Counters.Free(ctr.ID())
+				}
+				p.log.Close()
+				os.Remove(p.logPath)
+				c.releaseSendEndpoint(p.endpoint)
+				c.netPubs = append(c.netPubs[:i], c.netPubs[i+1:]...)
+				work++
+				continue
+			}
+		}
+		i++
+	}
+	return work
+}
+
+// onDestination handles ADD_DESTINATION and REMOVE_DESTINATION for a
+// manual multi-destination-cast publication.
+func (c *Conductor) onDestination(typ int32, m command.DestinationMessage, byID bool) error {
+	var pub *networkPublication
+	if cl := c.clients[m.ClientID]; cl != nil {
+		for _, l := range cl.publications {
+			if l.net != nil && (l.registrationID == m.RegistrationID || l.net.registrationID == m.RegistrationID) {
+				pub = l.net
+				break
+			}
+		}
+	}
+	if pub == nil {
+		return coded(command.ErrUnknownPublication, "%s: unknown publication registration id %d", command.CommandName(typ), m.RegistrationID)
+	}
+	ep := pub.endpoint.ep
+	if ep.Channel.ControlMode != uri.ControlModeManual {
+		return coded(command.ErrInvalidChannel, "%s: publication %d is not control-mode=manual", command.CommandName(typ), m.RegistrationID)
+	}
+	if byID {
+		c.ctx.Sender.RemoveDestination(ep, netipNone, m.RegistrationID)
+	} else {
+		u, err := uri.Parse(string(m.Channel))
+		if err != nil {
+			return coded(command.ErrInvalidChannel, "%v", err)
+		}
+		ch, err := uri.ResolveUDP(context.Background(), u, true)
+		if err != nil {
+			return coded(command.ErrInvalidChannel, "%v", err)
+		}
+		if typ == command.AddDestination {
+			c.ctx.Sender.AddDestination(ep, ch.RemoteData, m.CorrelationID)
+		} else {
+			c.ctx.Sender.RemoveDestination(ep, ch.RemoteData, 0)
+		}
+	}
+	n, err := command.EncodeOperationSucceeded(c.scratch, m.CorrelationID)
+	c.transmit(command.OnOperationSuccess, n, err)
+	return nil
+}
+
+func (p *networkPublication) String() string {
+	return fmt.Sprintf("network publication %d session %d stream %d", p.registrationID, p.sessionID, p.streamID)
+}

@@ -1,0 +1,342 @@
+package receiver
+
+import (
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/driver/congestion"
+	"github.com/aeron-bypass/aeron-bypass/driver/logbuffer"
+	"github.com/aeron-bypass/aeron-bypass/driver/lossdetect"
+	"github.com/aeron-bypass/aeron-bypass/driver/protocol"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+)
+
+// connectionTimeoutNs is how long a sender address stays a target for
+// status messages and NAKs without sending anything (Aeron's receive
+// destination timeout).
+const connectionTimeoutNs = int64(5e9)
+
+// ImageParams describe a publication image to the receiver. The conductor
+// creates the log and counters from a SETUP.
+type ImageParams struct {
+	CorrelationID int64
+	SessionID     int32
+	StreamID      int32
+	InitialTermID int32
+	ActiveTermID  int32
+	TermOffset    int32
+	TermLength    int
+	MTU           int
+	Log           *logbuffer.LogBuffers
+	Endpoint      *Endpoint
+	// Source is the sender's address; Control is where status messages
+	// and NAKs go (the source for unicast, the control group for
+	// multicast).
+	Source, Control netip.AddrPort
+	HWM, RcvPos     counters.Counter
+	NaksSent        counters.Counter
+	CC              congestion.Control
+	NakDelay        lossdetect.DelayGenerator
+	Reliable        bool
+	SMTimeoutNs     int64
+	System          *counters.SystemCounters
+}
+
+type connection struct {
+	control    netip.AddrPort
+	lastSeenNs int64
+	eos        bool
+}
+
+// Image is a network publication's receiving side: it rebuilds the log
+// from DATA frames, finds gaps and NAKs them, and sends status messages.
+// Fields without atomics belong to the receiver thread.
+type Image struct {
+	p     ImageParams
+	terms [logbuffer.PartitionCount]shm.AtomicBuffer
+	meta  shm.AtomicBuffer
+	bits  uint
+	mask  int64
+	sys   *counters.SystemCounters
+	ep    *Endpoint
+	loss  *lossdetect.Detector
+
+	JoinPosition int64
+
+	lastSMPosition   int64
+	lastSMWindow     int
+	nextSMPosition   int64
+	nextSMWindow     int
+	smDeadlineNs     int64
+	cleanPosition    int64
+	overrunThreshold int64
+	conns            []connection
+	nowNs            int64
+	eosSeen          bool
+
+	smBuf  [protocol.SMWithGroupTagLength]byte
+	nakBuf [protocol.NakLength]byte
+	rtBuf  [protocol.RTTMLength]byte
+	out    [1]backend.Message
+
+	// Shared with the conductor.
+	subscribers      atomic.Pointer[[]counters.Counter]
+	timeOfLastPacket atomic.Int64
+	endOfStream      atomic.Bool
+	draining         atomic.Bool
+	released         atomic.Bool
+}
+
+// NewImage prepares an image for the receiver.
+func NewImage(p ImageParams, nowNs int64) *Image {
+	bits := logbuffer.PositionBitsToShift(p.TermLength)
+	join := logbuffer.ComputePosition(p.ActiveTermID, p.TermOffset, bits, p.InitialTermID)
+	img := &Image{
+		p: p, meta: p.Log.Meta(), bits: bits, mask: int64(p.TermLength - 1), sys: p.System, ep: p.Endpoint,
+		JoinPosition: join, lastSMPosition: join, nextSMPosition: join, cleanPosition: join,
+		overrunThreshold: join + int64(p.TermLength/2),
+		lastSMWindow:     p.CC.InitialWindowLength(), nextSMWindow: p.CC.InitialWindowLength(),
+	}
+	for i := range img.terms {
+		img.terms[i] = p.Log.Term(i)
+	}
+	img.loss = lossdetect.New(p.NakDelay, img)
+	img.conns = append(img.conns, connection{control: p.Control, lastSeenNs: nowNs})
+	img.timeOfLastPacket.Store(nowNs)
+	empty := []counters.Counter{}
+	img.subscribers.Store(&empty)
+	return img
+}
+
+// CorrelationID is the image's registration id.
+func (img *Image) CorrelationID() int64 { return img.p.CorrelationID }
+
+// SessionID and StreamID identify the stream.
+func (img *Image) SessionID() int32 { return img.p.SessionID }
+func (img *Image) StreamID() int32  { return img.p.StreamID }
+
+// Endpoint is the receive endpoint the image belongs to.
+func (img *Image) Endpoint() *Endpoint { return img.p.Endpoint }
+
+// SetSubscribers replaces the subscriber positions the image reads
+// (copy-on-write: the receiver reads the slice without locks).
+func (img *Image) SetSubscribers(positions []counters.Counter) {
+	cp := append([]counters.Counter(nil), positions...)
+	img.subscribers.Store(&cp)
+}
+
+// TimeOfLastPacketNs is when DATA or a heartbeat last arrived.
+func (img *Image) TimeOfLastPacketNs() int64 { return img.timeOfLastPacket.Load() }
+
+// EndOfStream says the sender signalled end of stream.
+func (img *Image) EndOfStream() bool { return img.endOfStream.Load() }
+
+// SetDraining makes status messages carry the EOS flag.
+func (img *Image) SetDraining() { img.draining.Store(true) }
+
+// Released says the receiver has let go of the image.
+func (img *Image) Released() bool { return img.released.Load() }
+
+// insertPacket puts a DATA datagram (or heartbeat) into the log.
+func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, src netip.AddrPort, nowNs int64) {
+	if logbuffer.TermCount(hdr.TermID, img.p.InitialTermID) < 0 {
+		return
+	}
+	heartbeat := hdr.FrameLength == 0
+	covered := int32(0)
+	if !heartbeat {
+		var err error
+		if covered, err = protocol.ScanDataDatagram(b, int32(img.p.TermLength)); err != nil {
+			img.sys.InvalidPackets.Increment()
+			return
+		}
+	}
+	packetPos := logbuffer.ComputePosition(hdr.TermID, hdr.TermOffset, img.bits, img.p.InitialTermID)
+	proposed := packetPos + int64(covered)
+	if packetPos < img.lastSMPosition && proposed <= img.lastSMPosition {
+		img.sys.FlowControlUnderRuns.Increment()
+		img.trackConnection(src, nowNs, false)
+		return
+	}
+	if proposed > img.overrunThreshold {
+		img.sys.FlowControlOverRuns.Increment()
+		return
+	}
+	if heartbeat {
+		img.sys.HeartbeatsReceived.Increment()
+		eos := hdr.Flags&protocol.FlagEOS != 0
+		img.trackConnection(src, nowNs, eos)
+		if eos && !img.eosSeen && img.allConnectionsEOS() {
+			img.eosSeen = true
+			logbuffer.SetEndOfStreamPosition(img.meta, packetPos)
+			img.endOfStream.Store(true)
+		}
+	} else {
+		img.trackConnection(src, nowNs, false)
+		term := img.terms[logbuffer.IndexByPosition(packetPos, img.bits)]
+		logbuffer.Insert(term, int(hdr.TermOffset), b)
+	}
+	img.timeOfLastPacket.Store(nowNs)
+	img.p.HWM.ProposeMax(proposed)
+}
+
+func (img *Image) trackConnection(src netip.AddrPort, nowNs int64, eos bool) {
+	if img.ep.control.IsValid() && img.ep.Channel.Multicast {
+		// Multicast status messages go to the control group, whoever sent.
+		img.conns[0].lastSeenNs, img.conns[0].eos = nowNs, eos
+		return
+	}
+	for i := range img.conns {
+		if img.conns[i].control == src {
+			img.conns[i].lastSeenNs, img.conns[i].eos = nowNs, eos
+			return
+		}
+	}
+	img.conns = append(img.conns, connection{control: src, lastSeenNs: nowNs, eos: eos})
+}
+
+func (img *Image) allConnectionsEOS() bool {
+	for i := range img.conns {
+		if img.nowNs-img.conns[i].lastSeenNs <= connectionTimeoutNs && !img.conns[i].eos {
+			return false
+		}
+	}
+	return true
+}
+
+// addConnection records another sender address (a SETUP for an image that
+// exists, as multi-destination subscriptions see).
+func (img *Image) addConnection(src netip.AddrPort, nowNs int64) {
+	img.trackConnection(src, nowNs, false)
+}
+
+// trackRebuild advances rcv-pos over the rebuilt log, detects loss and
+// schedules status messages (aeron_publication_image_track_rebuild).
+func (img *Image) trackRebuild(nowNs int64) int {
+	img.nowNs = nowNs
+	subs := *img.subscribers.Load()
+	if len(subs) == 0 {
+		return 0
+	}
+	minSub, maxSub := int64(1<<62), int64(-1)
+	for _, s := range subs {
+		v := s.Get()
+		minSub = min(minSub, v)
+		maxSub = max(maxSub, v)
+	}
+	rebuild := max(img.p.RcvPos.Get(), maxSub)
+	hwm := img.p.HWM.Get()
+	term := img.terms[logbuffer.IndexByPosition(rebuild, img.bits)]
+	offset, lossFound := img.loss.Scan(term, rebuild, hwm, nowNs, int(img.mask), img.bits, img.p.InitialTermID)
+	termBase := rebuild - (rebuild & img.mask)
+	newRebuild := termBase + int64(offset)
+	if newRebuild > rebuild {
+		img.p.RcvPos.ProposeMax(newRebuild)
+	}
+	window, force := img.p.CC.OnTrackRebuild(nowNs, minSub, img.nextSMPosition, hwm, rebuild, newRebuild, lossFound)
+	work := 0
+	if force || minSub > img.nextSMPosition+int64(window/4) || window != img.nextSMWindow {
+		logbuffer.Clean(img.p.Log, &img.cleanPosition, minSub-int64(img.p.TermLength))
+		img.nextSMPosition, img.nextSMWindow = minSub, window
+		img.smDeadlineNs = 0
+		work++
+	}
+	return work
+}
+
+// sendPendingStatus sends a scheduled or timed-out status message and, for
+// cubic congestion control, RTT measurements.
+func (img *Image) sendPendingStatus(nowNs int64) int {
+	work := 0
+	if nowNs >= img.smDeadlineNs {
+		img.sendStatusMessage(nowNs)
+		work++
+	}
+	if img.p.CC.ShouldMeasureRTT(nowNs) {
+		n := protocol.RTTM{Flags: protocol.RTTMFlagReply, SessionID: img.p.SessionID, StreamID: img.p.StreamID,
+			EchoTimestamp: nowNs, ReceiverID: img.ep.ReceiverID}.Encode(img.rtBuf[:])
+		img.toConnections(img.rtBuf[:n], nowNs)
+		img.p.CC.OnRTTMeasurementSent(nowNs)
+		work++
+	}
+	return work
+}
+
+func (img *Image) sendStatusMessage(nowNs int64) {
+	pos, window := img.nextSMPosition, img.nextSMWindow
+	var flags uint8
+	if img.draining.Load() {
+		flags = protocol.SMFlagEOS
+	}
+	sm := protocol.StatusMessage{Flags: flags, SessionID: img.p.SessionID, StreamID: img.p.StreamID,
+		ConsumptionTermID:     logbuffer.TermIDFromPosition(pos, img.bits, img.p.InitialTermID),
+		ConsumptionTermOffset: int32(pos & img.mask), ReceiverWindow: int32(window), ReceiverID: img.ep.ReceiverID,
+		GroupTag: img.ep.GroupTag, HasGroupTag: img.ep.HasGroupTag}
+	n := sm.Encode(img.smBuf[:])
+	if img.toConnections(img.smBuf[:n], nowNs) > 0 {
+		img.sys.StatusMessagesSent.Increment()
+	}
+	img.lastSMPosition, img.lastSMWindow = pos, window
+	img.overrunThreshold = pos + int64(img.p.TermLength/2)
+	img.smDeadlineNs = nowNs + img.p.SMTimeoutNs
+	logbuffer.SetActiveTransportCount(img.meta, int32(img.liveConnections(nowNs)))
+}
+
+func (img *Image) liveConnections(nowNs int64) int {
+	n := 0
+	for i := range img.conns {
+		if nowNs-img.conns[i].lastSeenNs <= connectionTimeoutNs {
+			n++
+		}
+	}
+	return n
+}
+
+// toConnections sends a control frame to every live sender address.
+func (img *Image) toConnections(b []byte, nowNs int64) int {
+	sent := 0
+	for i := range img.conns {
+		if nowNs-img.conns[i].lastSeenNs > connectionTimeoutNs {
+			continue
+		}
+		if img.ep.sendTo(b, img.conns[i].control) {
+			sent++
+		}
+	}
+	return sent
+}
+
+// OnGapDetected implements lossdetect.Handler: NAK the gap, or fill it
+// with padding on an unreliable stream.
+func (img *Image) OnGapDetected(termID, termOffset, length int32) {
+	if !img.p.Reliable {
+		term := img.terms[logbuffer.IndexByTerm(img.p.InitialTermID, termID)]
+		if logbuffer.FillGap(term, logbuffer.DefaultFrameHeader(img.meta), termID, int(termOffset), int(length)) {
+			img.sys.LossGapFills.Increment()
+		}
+		return
+	}
+	n := protocol.Nak{SessionID: img.p.SessionID, StreamID: img.p.StreamID, TermID: termID,
+		TermOffset: termOffset, Length: length}.Encode(img.nakBuf[:])
+	if img.toConnections(img.nakBuf[:n], img.nowNs) > 0 {
+		img.sys.NakMessagesSent.Increment()
+		img.p.NaksSent.Increment()
+	}
+}
+
+func (img *Image) onRTTM(r *protocol.RTTM, src netip.AddrPort, nowNs int64) {
+	if r.ReceiverID != img.ep.ReceiverID && r.ReceiverID != 0 {
+		return
+	}
+	if r.Flags&protocol.RTTMFlagReply != 0 {
+		n := protocol.RTTM{SessionID: img.p.SessionID, StreamID: img.p.StreamID, EchoTimestamp: r.EchoTimestamp,
+			ReceiverID: img.ep.ReceiverID}.Encode(img.rtBuf[:])
+		img.ep.sendTo(img.rtBuf[:n], src)
+		return
+	}
+	if rtt := nowNs - r.EchoTimestamp - r.ReceptionDelta; rtt > 0 {
+		img.p.CC.OnRTTMeasurement(nowNs, rtt)
+	}
+}
