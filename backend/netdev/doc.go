@@ -10,6 +10,10 @@
 // namespace-switched thread and then serves senders and receivers from
 // others.
 //
+// Prepare readies an interface for XDP: it brings the link up, checks that
+// its MTU fits both the receive frames and the channels' MTU, and reads or
+// sets the queue (channel) count; Restore puts back what Prepare changed.
+//
 // A Resolver keeps the next hops a backend sends to in a cache that the
 // send path reads with one atomic load. Datagrams sent around the kernel do
 // not refresh its neighbour entries, so the Resolver does what the kernel

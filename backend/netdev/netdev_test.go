@@ -201,3 +201,63 @@ func TestResolverFollowsNeighbour(t *testing.T) {
 		t.Fatalf("%d errors following the table", r.Errors.Load())
 	}
 }
+
+func TestPrepareAndRestore(t *testing.T) {
+	nw := netns.New(t, netns.Options{})
+	a := nw.Hosts[0]
+	n := open(t, a)
+	if _, err := a.Exec("ip", "link", "set", a.IfName(), "down"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := n.Prepare(a.IfName(), SetupOptions{MaxFrame: 2048 - 256, ChannelMTU: 1408, Queues: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Interface.Up || s.Interface.RxQueues != 2 {
+		t.Fatalf("prepared %+v", s.Interface)
+	}
+	if err := s.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(); err != nil {
+		t.Fatalf("second restore: %v", err)
+	}
+	ifc, err := n.Lookup(a.IfName())
+	if err != nil || ifc.Up || ifc.RxQueues != 1 {
+		t.Fatalf("after restore %+v %v", ifc, err)
+	}
+
+	// A link that is already up stays up.
+	if _, err := a.Exec("ip", "link", "set", a.IfName(), "up"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = n.Prepare(a.IfName(), SetupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if ifc, err := n.Lookup(a.IfName()); err != nil || !ifc.Up {
+		t.Fatalf("after restore %+v %v", ifc, err)
+	}
+
+	// MTUs that do not fit are refused, with the numbers, and nothing
+	// changes.
+	if _, err := n.Prepare(a.IfName(), SetupOptions{MaxFrame: 1024}); !errors.Is(err, ErrMTU) ||
+		!strings.Contains(err.Error(), "lower it to 1010") {
+		t.Fatalf("MTU above the frame: %v", err)
+	}
+	if _, err := n.Prepare(a.IfName(), SetupOptions{ChannelMTU: 1480}); !errors.Is(err, ErrMTU) ||
+		!strings.Contains(err.Error(), "channel MTU 1480") || !strings.Contains(err.Error(), "1472") {
+		t.Fatalf("channel MTU above the interface's: %v", err)
+	}
+	if _, err := n.Prepare(a.IfName(), SetupOptions{Queues: 64}); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("too many queues: %v", err)
+	}
+	if ifc, err := n.Lookup(a.IfName()); err != nil || !ifc.Up || ifc.RxQueues != 1 {
+		t.Fatalf("after refusals %+v %v", ifc, err)
+	}
+	if _, err := n.Prepare("missing0", SetupOptions{}); err == nil || !strings.Contains(err.Error(), "missing0") {
+		t.Fatalf("missing interface: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
 	"github.com/aeron-bypass/aeron-bypass/backend/frame"
@@ -27,6 +28,10 @@ const (
 	// resolveTimeout bounds a next-hop MAC look-up on a transport's first
 	// send to a destination: Linux retries ARP once a second, three times.
 	resolveTimeout = 3 * time.Second
+	// xdpHeadroom is what the kernel keeps in front of every received
+	// frame in a UMEM frame (XDP_PACKET_HEADROOM, linux/bpf.h), so the
+	// largest frame received is the UMEM frame size minus this.
+	xdpHeadroom = unix.XDP_PACKET_HEADROOM
 )
 
 // Backend is the AF_XDP backend on one interface. Make it with New on a
@@ -35,6 +40,7 @@ type Backend struct {
 	opts     backend.Options
 	ifc      netdev.Interface
 	net      *netdev.Namespace
+	setup    *netdev.Setup
 	resolver *netdev.Resolver
 	ns       nsHandle
 	prog     *bpf.Program
@@ -59,8 +65,10 @@ type Backend struct {
 	stats      struct{ in, bytesIn, out, bytesOut, drops, errors atomic.Uint64 }
 }
 
-// New attaches the XDP program to opts.Interface and binds one AF_XDP
-// socket per queue (opts.Queues, or all of the interface's queues).
+// New prepares opts.Interface (brings it up, checks its MTU against the
+// receive frames and opts.MTU, sets opts.QueueCount queues if asked; Close
+// puts back what it changed), attaches the XDP program and binds one
+// AF_XDP socket per queue (opts.Queues, or all of the interface's queues).
 func New(opts backend.Options) (_ *Backend, err error) {
 	if opts.Interface == "" {
 		return nil, errors.New("xdp backend: no interface configured (set --interface)")
@@ -78,9 +86,13 @@ func New(opts backend.Options) (_ *Backend, err error) {
 		return nil, fmt.Errorf("xdp backend: %w", err)
 	}
 	cfg := xsk.DefaultConfig()
-	if b.ifc, err = b.net.Lookup(opts.Interface); err != nil {
+	b.setup, err = b.net.Prepare(opts.Interface, netdev.SetupOptions{
+		MaxFrame: cfg.FrameSize - xdpHeadroom, ChannelMTU: opts.MTU, Queues: opts.QueueCount,
+	})
+	if err != nil {
 		return nil, fmt.Errorf("xdp backend: %w", err)
 	}
+	b.ifc = b.setup.Interface
 	if b.resolver, err = b.net.NewResolver(b.ifc); err != nil {
 		return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
 	}
@@ -184,6 +196,10 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		t.kernel.Close()
 		return nil, fmt.Errorf("xdp open %s: endpoint already open", local)
 	}
+	if err := netdev.CheckMTU(b.ifc, 0, spec.MaxDatagram); err != nil {
+		t.kernel.Close()
+		return nil, fmt.Errorf("xdp open %s: %w", local, err)
+	}
 	if spec.Connect.IsValid() {
 		t.connect = netip.AddrPortFrom(spec.Connect.Addr().Unmap(), spec.Connect.Port())
 		if t.connectHop, err = b.resolver.Resolve(t.connect.Addr(), resolveTimeout); err != nil {
@@ -250,6 +266,9 @@ func (b *Backend) Close() error {
 	}
 	if b.resolver != nil {
 		errs = append(errs, b.resolver.Close())
+	}
+	if b.setup != nil {
+		errs = append(errs, b.setup.Restore())
 	}
 	if b.net != nil {
 		errs = append(errs, b.net.Close())
