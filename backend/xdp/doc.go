@@ -19,6 +19,7 @@
 // without a look-up per send.
 //
 // The probe checks capabilities (CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF or
-// CAP_SYS_ADMIN), the AF_XDP socket family, loading the program, and the
-// configured interface.
+// CAP_SYS_ADMIN), the AF_XDP socket family, loading the program, the
+// configured interface and its MTU, and attaches the program and binds a
+// socket for a moment to report native or generic and zero-copy or copy.
 package xdp

@@ -100,6 +100,26 @@ func TestBackendRefusesMTU(t *testing.T) {
 	noProgram(t, a)
 }
 
+// TestProbeOnVeth probes a veth: AF_XDP works there in copy mode, and the
+// trial attach leaves nothing behind.
+func TestProbeOnVeth(t *testing.T) {
+	netns.Require(t)
+	n := netns.New(t, netns.Options{})
+	a := n.Hosts[0]
+	var r backend.ProbeResult
+	inNS(t, a, func() error { r = xdpb.Probe(backend.Options{Interface: a.IfName()}); return nil })
+	if !r.Available || r.Details["zerocopy"] != "false" || !strings.Contains(r.Mode, "copy") ||
+		(r.Details["xdp_mode"] != "native" && r.Details["xdp_mode"] != "generic") || len(r.Queues) != 1 {
+		t.Fatalf("probe %+v", r)
+	}
+	t.Logf("probe: %s (%s)", r.Mode, r.Reason)
+	noProgram(t, a)
+	inNS(t, a, func() error { r = xdpb.Probe(backend.Options{Interface: a.IfName(), MTU: 1500}); return nil })
+	if r.Available || !strings.Contains(r.Reason, "channel MTU 1500") {
+		t.Fatalf("probe with a channel MTU too large %+v", r)
+	}
+}
+
 // TestSendFollowsNewMAC changes the peer's MAC between two sends from a
 // connected transport: the second reaches the peer only if the backend
 // used the new MAC, which it learns from the kernel's neighbour table.
