@@ -261,3 +261,30 @@ func TestPrepareAndRestore(t *testing.T) {
 		t.Fatalf("missing interface: %v", err)
 	}
 }
+
+// BenchmarkNeighbourMAC is the send path's per-datagram read of a next
+// hop's MAC while another goroutine rewrites the entry, as the follower
+// does when the kernel's table changes.
+func BenchmarkNeighbourMAC(b *testing.B) {
+	e := &Neighbour{hop: netip.MustParseAddr("198.18.0.2")}
+	e.set(netlink.NUD_REACHABLE, net.HardwareAddr{2, 0, 0, 0, 0, 1})
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		hw := [2]net.HardwareAddr{{2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}}
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+				e.set(netlink.NUD_REACHABLE, hw[i%2])
+			}
+		}
+	}()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := e.MAC(); !ok {
+			b.Fatal("entry unusable")
+		}
+	}
+}
