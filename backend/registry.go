@@ -15,6 +15,9 @@ type Options struct {
 	// Queues restricts a multi-queue backend to these queue ids; empty
 	// means all of the interface's queues.
 	Queues []int
+	// QueueCount, when positive, sets the interface's queue count
+	// (ethtool channels) while the backend runs; 0 keeps it.
+	QueueCount int
 	// BatchSize overrides the backend's preferred batch size when > 0.
 	BatchSize int
 	// SocketRcvBuf and SocketSndBuf are the default kernel socket buffer

@@ -1,255 +1,186 @@
 package netdev
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
-	"os"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/aeron-bypass/aeron-bypass/backend/frame"
 )
 
 // Interface describes a network interface.
 type Interface struct {
-	Name     string
-	Index    int
-	MAC      frame.MAC
-	MTU      int
-	Addr     netip.Addr // first IPv4 address, invalid if none
+	Name  string
+	Index int
+	MAC   frame.MAC
+	MTU   int
+	Addr  netip.Addr // first IPv4 address, invalid if none
+	Up    bool       // administratively up
+	// RxQueues is the number of receive queues (ethtool channels), at
+	// least 1.
 	RxQueues int
 }
 
-// Lookup describes the interface called name, as seen from the calling
-// thread's network namespace.
+// Namespace answers for the network namespace of the thread that opened
+// it, from whichever thread calls it.
+type Namespace struct {
+	ns netns.NsHandle
+	nl *netlink.Handle
+	// ioctlFD is a datagram socket for ethtool requests, which name the
+	// interface in the socket's namespace.
+	ioctlFD int
+}
+
+// Open opens the calling thread's network namespace.
+func Open() (*Namespace, error) {
+	ns, err := netns.Get()
+	if err != nil {
+		return nil, fmt.Errorf("open network namespace: %w", err)
+	}
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		ns.Close()
+		return nil, fmt.Errorf("open rtnetlink socket: %w", err)
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		h.Close()
+		ns.Close()
+		return nil, fmt.Errorf("open ethtool socket: %w", err)
+	}
+	return &Namespace{ns: ns, nl: h, ioctlFD: fd}, nil
+}
+
+// Close releases the namespace's sockets.
+func (n *Namespace) Close() error {
+	n.nl.Close()
+	return errors.Join(unix.Close(n.ioctlFD), n.ns.Close())
+}
+
+// Lookup describes the calling thread's interface called name: a
+// convenience for one question, such as the probe's.
 func Lookup(name string) (Interface, error) {
-	ifc, err := net.InterfaceByName(name)
+	n, err := Open()
+	if err != nil {
+		return Interface{}, err
+	}
+	defer n.Close()
+	return n.Lookup(name)
+}
+
+// Lookup describes the interface called name.
+func (n *Namespace) Lookup(name string) (Interface, error) {
+	l, err := n.nl.LinkByName(name)
 	if err != nil {
 		return Interface{}, fmt.Errorf("find interface %s: %w", name, err)
 	}
-	return describe(ifc)
+	return n.describe(l)
+}
+
+// ByIndex describes the interface with index i.
+func (n *Namespace) ByIndex(i int) (Interface, error) {
+	l, err := n.nl.LinkByIndex(i)
+	if err != nil {
+		return Interface{}, fmt.Errorf("find interface %d: %w", i, err)
+	}
+	return n.describe(l)
 }
 
 // ForAddr finds the interface holding the local address a.
-func ForAddr(a netip.Addr) (Interface, error) {
-	ifcs, err := net.Interfaces()
-	if err != nil {
-		return Interface{}, fmt.Errorf("list interfaces: %w", err)
+func (n *Namespace) ForAddr(a netip.Addr) (Interface, error) {
+	a = a.Unmap()
+	family := netlink.FAMILY_V4
+	if a.Is6() {
+		family = netlink.FAMILY_V6
 	}
-	for i := range ifcs {
-		addrs, _ := ifcs[i].Addrs()
-		for _, ad := range addrs {
-			if ipn, ok := ad.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(ipn.IP); ok && ip.Unmap() == a {
-					return describe(&ifcs[i])
-				}
-			}
+	addrs, err := n.nl.AddrList(nil, family)
+	if err != nil {
+		return Interface{}, fmt.Errorf("list addresses: %w", err)
+	}
+	for _, ad := range addrs {
+		if ip, ok := netip.AddrFromSlice(ad.IP); ok && ip.Unmap() == a {
+			return n.ByIndex(ad.LinkIndex)
 		}
 	}
 	return Interface{}, fmt.Errorf("no interface holds %s", a)
 }
 
-func describe(ifc *net.Interface) (Interface, error) {
-	d := Interface{Name: ifc.Name, Index: ifc.Index, MTU: ifc.MTU, RxQueues: RxQueues(ifc.Name)}
-	if len(ifc.HardwareAddr) != 6 {
-		return d, fmt.Errorf("interface %s has no Ethernet address", ifc.Name)
+// Route is the kernel's answer to "how would a datagram to Dst leave?".
+type Route struct {
+	Dst netip.Addr
+	// Index is the outgoing interface.
+	Index int
+	// Gateway is the next hop when the destination is not on link,
+	// otherwise invalid.
+	Gateway netip.Addr
+	// Src is the source address the kernel would choose, invalid if none.
+	Src netip.Addr
+}
+
+// NextHop is the address whose MAC a frame to Dst carries: the gateway, or
+// Dst itself when it is on link.
+func (r Route) NextHop() netip.Addr {
+	if r.Gateway.IsValid() {
+		return r.Gateway
 	}
-	copy(d.MAC[:], ifc.HardwareAddr)
-	addrs, err := ifc.Addrs()
+	return r.Dst
+}
+
+// Route asks the kernel's routing table for dst (as ip route get does).
+func (n *Namespace) Route(dst netip.Addr) (Route, error) {
+	dst = dst.Unmap()
+	routes, err := n.nl.RouteGet(net.IP(dst.AsSlice()))
 	if err != nil {
-		return d, fmt.Errorf("addresses of %s: %w", ifc.Name, err)
+		return Route{}, fmt.Errorf("route to %s: %w", dst, err)
 	}
-	for _, ad := range addrs {
-		if ipn, ok := ad.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(ipn.IP); ok && ip.Unmap().Is4() {
-				d.Addr = ip.Unmap()
-				break
-			}
-		}
+	if len(routes) == 0 {
+		return Route{}, fmt.Errorf("route to %s: none", dst)
 	}
-	return d, nil
-}
-
-// RxQueues counts the interface's receive queues from sysfs (at least 1).
-func RxQueues(name string) int {
-	entries, err := os.ReadDir("/sys/class/net/" + name + "/queues")
-	if err != nil {
-		return 1
+	r := Route{Dst: dst, Index: routes[0].LinkIndex}
+	if gw, ok := netip.AddrFromSlice(routes[0].Gw); ok && !gw.IsUnspecified() {
+		r.Gateway = gw.Unmap()
 	}
-	n := 0
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "rx-") {
-			n++
-		}
-	}
-	return max(n, 1)
-}
-
-// Resolver finds next-hop MAC addresses through one interface.
-type Resolver struct {
-	ifname string
-	mu     sync.Mutex
-	route  *os.File
-	arp    *os.File
-	buf    []byte
-	// probe sends the datagram that makes the kernel resolve a neighbour.
-	probe *net.UDPConn
-}
-
-// NewResolver opens the routing and neighbour tables of the calling
-// thread's namespace for interface ifname.
-func NewResolver(ifname string) (*Resolver, error) {
-	r := &Resolver{ifname: ifname, buf: make([]byte, 64<<10)}
-	var err error
-	if r.route, err = os.Open("/proc/thread-self/net/route"); err != nil {
-		return nil, fmt.Errorf("open routing table: %w", err)
-	}
-	if r.arp, err = os.Open("/proc/thread-self/net/arp"); err != nil {
-		r.route.Close()
-		return nil, fmt.Errorf("open neighbour table: %w", err)
-	}
-	if r.probe, err = net.ListenUDP("udp4", &net.UDPAddr{}); err != nil {
-		r.route.Close()
-		r.arp.Close()
-		return nil, fmt.Errorf("open neighbour probe socket: %w", err)
+	if src, ok := netip.AddrFromSlice(routes[0].Src); ok {
+		r.Src = src.Unmap()
 	}
 	return r, nil
 }
 
-// Close releases the tables.
-func (r *Resolver) Close() error {
-	return errors.Join(r.route.Close(), r.arp.Close(), r.probe.Close())
+// ForDestination finds the interface the kernel would send dst through.
+func (n *Namespace) ForDestination(dst netip.Addr) (Interface, error) {
+	r, err := n.Route(dst)
+	if err != nil {
+		return Interface{}, err
+	}
+	ifc, err := n.ByIndex(r.Index)
+	if err != nil {
+		return Interface{}, fmt.Errorf("route to %s: %w", dst, err)
+	}
+	return ifc, nil
 }
 
-func (r *Resolver) read(f *os.File) ([]byte, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+func (n *Namespace) describe(l netlink.Link) (Interface, error) {
+	a := l.Attrs()
+	d := Interface{Name: a.Name, Index: a.Index, MTU: a.MTU, Up: a.Flags&net.FlagUp != 0}
+	d.RxQueues = n.rxQueues(a)
+	if len(a.HardwareAddr) != 6 {
+		return d, fmt.Errorf("interface %s has no Ethernet address", a.Name)
 	}
-	n := 0
-	for n < len(r.buf) {
-		m, err := f.Read(r.buf[n:])
-		n += m
-		if err == io.EOF || m == 0 {
+	copy(d.MAC[:], a.HardwareAddr)
+	addrs, err := n.nl.AddrList(l, netlink.FAMILY_V4)
+	if err != nil {
+		return d, fmt.Errorf("addresses of %s: %w", a.Name, err)
+	}
+	for _, ad := range addrs {
+		if ip, ok := netip.AddrFromSlice(ad.IP); ok && ip.Unmap().Is4() {
+			d.Addr = ip.Unmap()
 			break
 		}
-		if err != nil {
-			return nil, err
-		}
 	}
-	return r.buf[:n], nil
-}
-
-// NextHop returns the IPv4 address of the next hop towards dst through the
-// interface: the gateway of the most specific route, or dst itself when it
-// is on link.
-func (r *Resolver) NextHop(dst netip.Addr) (netip.Addr, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	table, err := r.read(r.route)
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("read routing table: %w", err)
-	}
-	d := dst.As4()
-	dv := binary.LittleEndian.Uint32(d[:]) // /proc/net/route prints host-order words of network-order addresses
-	best, bestLen := netip.Addr{}, -1
-	sc := bufio.NewScanner(bytes.NewReader(table))
-	sc.Scan() // header
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 8 || f[0] != r.ifname {
-			continue
-		}
-		dest, e1 := strconv.ParseUint(f[1], 16, 32)
-		gw, e2 := strconv.ParseUint(f[2], 16, 32)
-		mask, e3 := strconv.ParseUint(f[7], 16, 32)
-		if e1 != nil || e2 != nil || e3 != nil || dv&uint32(mask) != uint32(dest) {
-			continue
-		}
-		if l := onesCount(uint32(mask)); l > bestLen {
-			bestLen = l
-			if gw == 0 {
-				best = dst
-			} else {
-				var g [4]byte
-				binary.LittleEndian.PutUint32(g[:], uint32(gw))
-				best = netip.AddrFrom4(g)
-			}
-		}
-	}
-	if bestLen < 0 {
-		return netip.Addr{}, fmt.Errorf("no route to %s through %s", dst, r.ifname)
-	}
-	return best, nil
-}
-
-func onesCount(v uint32) int {
-	n := 0
-	for ; v != 0; v &= v - 1 {
-		n++
-	}
-	return n
-}
-
-// Neighbour returns the MAC of hop from the neighbour table, ok false when
-// the kernel has no complete entry.
-func (r *Resolver) Neighbour(hop netip.Addr) (frame.MAC, bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	table, err := r.read(r.arp)
-	if err != nil {
-		return frame.MAC{}, false, fmt.Errorf("read neighbour table: %w", err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(table))
-	sc.Scan()
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		// IP, HW type, Flags, HW address, Mask, Device; flag 0x2 is ATF_COM.
-		if len(f) < 6 || f[5] != r.ifname || f[0] != hop.String() {
-			continue
-		}
-		flags, _ := strconv.ParseUint(strings.TrimPrefix(f[2], "0x"), 16, 32)
-		hw, err := hex.DecodeString(strings.ReplaceAll(f[3], ":", ""))
-		if flags&0x2 == 0 || err != nil || len(hw) != 6 {
-			return frame.MAC{}, false, nil
-		}
-		return frame.MAC(hw), true, nil
-	}
-	return frame.MAC{}, false, nil
-}
-
-// Resolve returns the MAC to send to dst with: the multicast mapping for a
-// group, otherwise the next hop's neighbour entry, asking the kernel to
-// resolve it (by sending it an empty datagram to the discard port) and
-// polling the table for at most timeout.
-func (r *Resolver) Resolve(dst netip.Addr, timeout time.Duration) (frame.MAC, error) {
-	if dst.IsMulticast() {
-		return frame.MulticastMAC(dst), nil
-	}
-	hop, err := r.NextHop(dst)
-	if err != nil {
-		return frame.MAC{}, err
-	}
-	deadline := time.Now().Add(timeout)
-	for attempt := 0; ; attempt++ {
-		mac, ok, err := r.Neighbour(hop)
-		if err != nil || ok {
-			return mac, err
-		}
-		if time.Now().After(deadline) {
-			return frame.MAC{}, fmt.Errorf("neighbour %s (next hop to %s) did not resolve within %v", hop, dst, timeout)
-		}
-		if attempt%50 == 0 {
-			_, _ = r.probe.WriteToUDP(nil, &net.UDPAddr{IP: net.IP(hop.AsSlice()), Port: 9})
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	return d, nil
 }

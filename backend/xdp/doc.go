@@ -3,7 +3,10 @@
 // passes everything else to Linux, so the interface stays usable for ARP,
 // ICMP, TCP and other UDP.
 //
-// New attaches the program through a bpf_link (native mode, generic as the
+// New readies the interface through netlink and ethtool (package netdev:
+// brings it up, checks its MTU against the receive frames and the channel
+// MTU, sets the queue count if configured, all put back on Close),
+// attaches the program through a bpf_link (native mode, generic as the
 // fallback) and binds one socket per queue (zero-copy, copy as the
 // fallback). Each Open adds the endpoint to the program's map and reserves
 // the port with a kernel UDP socket, which also holds multicast membership
@@ -11,9 +14,12 @@
 // caller's datagrams are lent straight from UMEM frames until its next
 // Receive, other endpoints' datagrams are copied to their side rings. Send
 // builds Ethernet/IPv4/UDP frames into UMEM frames with the next hop's MAC
-// from the kernel's tables and submits them as one batch.
+// and submits them as one batch; the MAC comes from a resolver that follows
+// the kernel's neighbour table, so a peer's new MAC or failure is seen
+// without a look-up per send.
 //
 // The probe checks capabilities (CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF or
-// CAP_SYS_ADMIN), the AF_XDP socket family, loading the program, and the
-// configured interface.
+// CAP_SYS_ADMIN), the AF_XDP socket family, loading the program, the
+// configured interface and its MTU, and attaches the program and binds a
+// socket for a moment to report native or generic and zero-copy or copy.
 package xdp

@@ -11,6 +11,7 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/backend"
 	"github.com/aeron-bypass/aeron-bypass/backend/netdev"
 	"github.com/aeron-bypass/aeron-bypass/bpf"
+	"github.com/aeron-bypass/aeron-bypass/xsk"
 )
 
 // Name is the registry name of this backend.
@@ -41,6 +42,14 @@ type Capabilities struct {
 	Interface    string
 	InterfaceOK  bool
 	Queues       int
+	// Attached is true when a trial attach and socket bind worked; Mode,
+	// Fallback and ZeroCopy say how.
+	Attached bool
+	Mode     bpf.Mode
+	Fallback string
+	ZeroCopy bool
+	// LinkDown notes an interface the backend would bring up.
+	LinkDown bool
 	// Missing lists, in words, each thing that stops the backend.
 	Missing []string
 }
@@ -60,7 +69,9 @@ func effectiveCaps() (uint64, error) {
 }
 
 // Check inspects the machine for what AF_XDP needs: capabilities, the
-// AF_XDP socket family, loading the XDP program, and the interface.
+// AF_XDP socket family, loading the XDP program, and the interface, its
+// MTU, and a trial attach of the program and bind of a socket to it,
+// which say native or generic and zero-copy or copy.
 func Check(o backend.Options) Capabilities {
 	c := Capabilities{Interface: o.Interface, Root: os.Geteuid() == 0}
 	caps, err := effectiveCaps()
@@ -96,27 +107,75 @@ func Check(o backend.Options) Capabilities {
 		c.Missing = append(c.Missing, "no interface configured (set --interface)")
 	} else if ifc, err := netdev.Lookup(o.Interface); err != nil {
 		c.Missing = append(c.Missing, fmt.Sprintf("interface unusable (%v)", err))
+	} else if err := netdev.CheckMTU(ifc, xsk.DefaultConfig().FrameSize-xdpHeadroom, o.MTU); err != nil {
+		c.Missing = append(c.Missing, err.Error())
 	} else {
 		c.InterfaceOK = true
 		c.Queues = ifc.RxQueues
+		c.LinkDown = !ifc.Up
+		if o.QueueCount > 0 {
+			c.Queues = o.QueueCount
+		}
+		if c.BPFLoad {
+			if err := c.tryAttach(ifc.Index); err != nil {
+				c.Missing = append(c.Missing, fmt.Sprintf("cannot use XDP on %s (%v)", o.Interface, err))
+			}
+		}
 	}
 	return c
 }
 
-// Probe reports whether the backend can run and why not. Whether the
-// program runs natively or generically, and whether sockets bind zero-copy,
-// is decided when the backend attaches, and logged then.
+// tryAttach attaches the program and binds a small socket to queue 0,
+// then lets both go. Attaching may reset a NIC's rings, as the backend's
+// own attach does.
+func (c *Capabilities) tryAttach(ifindex int) error {
+	p, err := bpf.Load()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	l, mode, reason, err := p.Attach(ifindex, bpf.ModeAuto)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	cfg := xsk.Config{NumFrames: 64, FrameSize: xsk.DefaultConfig().FrameSize, FillRingSize: 32, CompRingSize: 32, RxRingSize: 32, TxRingSize: 32}
+	s, err := xsk.Open(ifindex, 0, cfg)
+	if err != nil {
+		return err
+	}
+	c.Attached, c.Mode, c.Fallback, c.ZeroCopy = true, mode, reason, s.ZeroCopy
+	return s.Close()
+}
+
+// Probe reports whether the backend can run and why not, and how it would
+// run: native or generic XDP, zero-copy or copy sockets, from a trial
+// attach. The backend decides again when it attaches, and logs it.
 func Probe(o backend.Options) backend.ProbeResult {
 	c := Check(o)
-	r := backend.ProbeResult{Interface: o.Interface, Mode: "native XDP or generic fallback; zero-copy or copy fallback"}
-	for q := 0; q < c.Queues; q++ {
-		r.Queues = append(r.Queues, q)
+	r := backend.ProbeResult{Interface: o.Interface, Queues: o.Queues}
+	if len(r.Queues) == 0 {
+		for q := 0; q < c.Queues && q < bpf.MaxQueues; q++ {
+			r.Queues = append(r.Queues, q)
+		}
 	}
 	if len(c.Missing) > 0 {
 		r.Reason = strings.Join(c.Missing, "; ")
 		return r
 	}
 	r.Available = true
-	r.Reason = fmt.Sprintf("AF_XDP sockets, the XDP program and interface %s (%d queues) are usable", o.Interface, c.Queues)
+	copyMode := "copy"
+	if c.ZeroCopy {
+		copyMode = "zero-copy"
+	}
+	r.Mode = c.Mode.String() + " XDP, " + copyMode
+	r.Details = map[string]string{"xdp_mode": c.Mode.String(), "zerocopy": fmt.Sprint(c.ZeroCopy)}
+	if c.Fallback != "" {
+		r.Details["fallback"] = c.Fallback
+	}
+	r.Reason = fmt.Sprintf("AF_XDP sockets and the XDP program work on %s (%d queues, %s)", o.Interface, c.Queues, r.Mode)
+	if c.LinkDown {
+		r.Details["link"] = "down; the backend brings it up and down again on exit"
+	}
 	return r
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
 	"github.com/aeron-bypass/aeron-bypass/backend/frame"
@@ -27,6 +28,10 @@ const (
 	// resolveTimeout bounds a next-hop MAC look-up on a transport's first
 	// send to a destination: Linux retries ARP once a second, three times.
 	resolveTimeout = 3 * time.Second
+	// xdpHeadroom is what the kernel keeps in front of every received
+	// frame in a UMEM frame (XDP_PACKET_HEADROOM, linux/bpf.h), so the
+	// largest frame received is the UMEM frame size minus this.
+	xdpHeadroom = unix.XDP_PACKET_HEADROOM
 )
 
 // Backend is the AF_XDP backend on one interface. Make it with New on a
@@ -34,6 +39,8 @@ const (
 type Backend struct {
 	opts     backend.Options
 	ifc      netdev.Interface
+	net      *netdev.Namespace
+	setup    *netdev.Setup
 	resolver *netdev.Resolver
 	ns       nsHandle
 	prog     *bpf.Program
@@ -58,8 +65,10 @@ type Backend struct {
 	stats      struct{ in, bytesIn, out, bytesOut, drops, errors atomic.Uint64 }
 }
 
-// New attaches the XDP program to opts.Interface and binds one AF_XDP
-// socket per queue (opts.Queues, or all of the interface's queues).
+// New prepares opts.Interface (brings it up, checks its MTU against the
+// receive frames and opts.MTU, sets opts.QueueCount queues if asked; Close
+// puts back what it changed), attaches the XDP program and binds one
+// AF_XDP socket per queue (opts.Queues, or all of the interface's queues).
 func New(opts backend.Options) (_ *Backend, err error) {
 	if opts.Interface == "" {
 		return nil, errors.New("xdp backend: no interface configured (set --interface)")
@@ -73,11 +82,19 @@ func New(opts backend.Options) (_ *Backend, err error) {
 	if b.ns, err = currentNS(); err != nil {
 		return nil, fmt.Errorf("xdp backend: %w", err)
 	}
-	if b.ifc, err = netdev.Lookup(opts.Interface); err != nil {
+	if b.net, err = netdev.Open(); err != nil {
 		return nil, fmt.Errorf("xdp backend: %w", err)
 	}
-	if b.resolver, err = netdev.NewResolver(b.ifc.Name); err != nil {
+	cfg := xsk.DefaultConfig()
+	b.setup, err = b.net.Prepare(opts.Interface, netdev.SetupOptions{
+		MaxFrame: cfg.FrameSize - xdpHeadroom, ChannelMTU: opts.MTU, Queues: opts.QueueCount,
+	})
+	if err != nil {
 		return nil, fmt.Errorf("xdp backend: %w", err)
+	}
+	b.ifc = b.setup.Interface
+	if b.resolver, err = b.net.NewResolver(b.ifc); err != nil {
+		return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
 	}
 	if b.prog, err = bpf.Load(); err != nil {
 		return nil, fmt.Errorf("xdp backend: %w", err)
@@ -92,7 +109,7 @@ func New(opts backend.Options) (_ *Backend, err error) {
 		}
 	}
 	for _, q := range queues {
-		s, err := xsk.Open(b.ifc.Index, q, xsk.DefaultConfig())
+		s, err := xsk.Open(b.ifc.Index, q, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
 		}
@@ -179,9 +196,13 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		t.kernel.Close()
 		return nil, fmt.Errorf("xdp open %s: endpoint already open", local)
 	}
+	if err := netdev.CheckMTU(b.ifc, 0, spec.MaxDatagram); err != nil {
+		t.kernel.Close()
+		return nil, fmt.Errorf("xdp open %s: %w", local, err)
+	}
 	if spec.Connect.IsValid() {
 		t.connect = netip.AddrPortFrom(spec.Connect.Addr().Unmap(), spec.Connect.Port())
-		if t.connectMAC, err = b.resolver.Resolve(t.connect.Addr(), resolveTimeout); err != nil {
+		if t.connectHop, err = b.resolver.Resolve(t.connect.Addr(), resolveTimeout); err != nil {
 			t.kernel.Close()
 			return nil, fmt.Errorf("xdp open %s: %w", local, err)
 		}
@@ -195,7 +216,7 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		t.side[i].buf = make([]byte, maxDatagram)
 	}
 	t.lent = make([]lentFrame, 0, b.BatchSize())
-	t.macs = map[netip.Addr]frame.MAC{}
+	t.hops = map[netip.Addr]*netdev.Neighbour{}
 	if err := b.prog.AddEndpoint(local); err != nil {
 		t.kernel.Close()
 		return nil, fmt.Errorf("xdp open %s: %w", local, err)
@@ -246,6 +267,12 @@ func (b *Backend) Close() error {
 	if b.resolver != nil {
 		errs = append(errs, b.resolver.Close())
 	}
+	if b.setup != nil {
+		errs = append(errs, b.setup.Restore())
+	}
+	if b.net != nil {
+		errs = append(errs, b.net.Close())
+	}
 	b.ns.close()
 	return errors.Join(errs...)
 }
@@ -267,7 +294,7 @@ type transport struct {
 	spec       backend.Spec
 	local, src netip.AddrPort
 	connect    netip.AddrPort
-	connectMAC frame.MAC
+	connectHop *netdev.Neighbour
 	ttl        uint8
 	kernel     *net.UDPConn
 	closed     atomic.Bool
@@ -281,8 +308,8 @@ type transport struct {
 	sideLentUntil uint64 // slots before this were lent and are freed at the next Receive
 	parsed        frame.Datagram
 
-	// Guarded by b.txMu.
-	macs map[netip.Addr]frame.MAC
+	// Guarded by b.txMu: the next hop of each destination sent to.
+	hops map[netip.Addr]*netdev.Neighbour
 }
 
 func (t *transport) LocalAddr() netip.AddrPort { return t.local }
@@ -427,23 +454,30 @@ func (t *transport) release(s *xsk.Socket) {
 	t.b.txBuf = t.b.txBuf[:0]
 }
 
-// macFor returns the Ethernet destination for dst, resolving it once per
-// destination.
+// macFor returns the Ethernet destination for dst. The next hop is
+// resolved on the first send to a destination; after that its MAC comes
+// from the resolver's entry, which follows the kernel's neighbour table.
+// A next hop the kernel has given up on is an error, as EHOSTUNREACH is
+// for a kernel socket.
 func (t *transport) macFor(dst netip.AddrPort) (frame.MAC, error) {
 	if !dst.IsValid() {
 		return frame.MAC{}, errors.New("no destination (transport is not connected)")
 	}
-	if dst == t.connect {
-		return t.connectMAC, nil
+	hop := t.connectHop
+	if dst != t.connect {
+		hop = t.hops[dst.Addr()]
+		if hop == nil {
+			var err error
+			if hop, err = t.b.resolver.Resolve(dst.Addr(), resolveTimeout); err != nil {
+				return frame.MAC{}, err
+			}
+			t.hops[dst.Addr()] = hop
+		}
 	}
-	if mac, ok := t.macs[dst.Addr()]; ok {
-		return mac, nil
+	mac, ok := hop.MAC()
+	if !ok {
+		return mac, fmt.Errorf("%w: next hop %s is %s", netdev.ErrUnresolved, hop.Addr(), hop.StateName())
 	}
-	mac, err := t.b.resolver.Resolve(dst.Addr(), resolveTimeout)
-	if err != nil {
-		return mac, err
-	}
-	t.macs[dst.Addr()] = mac
 	return mac, nil
 }
 
