@@ -204,14 +204,11 @@ func (e *Endpoint) onFrame(b []byte, src netip.AddrPort, nowNs int64) {
 		}
 		e.sys.StatusMessagesReceived.Increment()
 		e.onReceiverSeen(src, nowNs)
-		if sm.Flags&protocol.SMFlagSendSetup != 0 && sm.SessionID == 0 && sm.StreamID == 0 {
-			// A receiver announcing itself (multi-destination or
-			// response subscribers): every publication re-sends SETUP.
-			for _, p := range e.pubs {
-				p.onStatusMessage(&sm, src, nowNs)
-			}
-			return
-		}
+		// A receiver announcing itself with session 0 and stream 0 (a
+		// multi-destination subscriber) only registers as a destination:
+		// triggering every publication's SETUP would hold min flow
+		// control's limit each time it repeats. Its first DATA elicits a
+		// SETUP for the stream it wants.
 		if p := e.pubs[key(sm.SessionID, sm.StreamID)]; p != nil {
 			p.onStatusMessage(&sm, src, nowNs)
 		}

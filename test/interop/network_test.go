@@ -3,9 +3,12 @@ package interop
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
@@ -83,6 +86,8 @@ func mixedExchange(t *testing.T, pubD, subD *netDriver, pubChannel, subChannel s
 	waitOutput(t, sub, "READY", 60*time.Second)
 	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, common(pubChannel)...)...)
 	if code := exitCode(t, sub, 120*time.Second); code != 0 {
+		dumpCounters(t, pubD)
+		dumpCounters(t, subD)
 		t.Fatalf("subscriber exited %d:\n%s\npublisher:\n%s", code, sub.Output(), pub.Output())
 	}
 	if code := exitCode(t, pub, 60*time.Second); code != 0 {
@@ -104,4 +109,111 @@ func TestUnicastAcrossLink(t *testing.T) {
 			mixedExchange(t, pubD, subD, ch, ch, 3000, 4000, 7)
 		})
 	}
+}
+
+// startJavaWith runs one of our Java programs inside a host with extra
+// system properties.
+func startJavaWith(t *testing.T, d *netDriver, props map[string]string, main string, args ...string) *aeronjava.Process {
+	t.Helper()
+	all := javaProps(d.dir)
+	for k, v := range props {
+		all[k] = v
+	}
+	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), all), main), args...)...)
+	return aeronjava.Start(t, nil, name, argv...)
+}
+
+// fanOut runs one publisher and several subscribers, every subscriber
+// checking it got every message once and in order.
+func fanOut(t *testing.T, pubD *netDriver, pubChannel string, pubProps map[string]string, subD *netDriver, subChannels []string, count int, seed int64) {
+	t.Helper()
+	common := func(ch string) []string {
+		return []string{ch, "1001", fmt.Sprint(count), fmt.Sprint(seed), "3000", "90"}
+	}
+	var subs []*aeronjava.Process
+	for _, ch := range subChannels {
+		s := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common(ch)...)...)
+		waitOutput(t, s, "READY", 60*time.Second)
+		subs = append(subs, s)
+	}
+	pub := startJavaWith(t, pubD, pubProps, "MixedSizes", append([]string{"pub"}, common(pubChannel)...)...)
+	for i, s := range subs {
+		if code := exitCode(t, s, 120*time.Second); code != 0 {
+			dumpCounters(t, pubD)
+			dumpCounters(t, subD)
+			t.Fatalf("subscriber %d exited %d:\n%s\npublisher:\n%s", i, code, s.Output(), pub.Output())
+		}
+	}
+	if code := exitCode(t, pub, 60*time.Second); code != 0 {
+		t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
+	}
+}
+
+// TestMulticastAcrossLink sends to a 239.x group across the veth, with
+// two subscribers on the receiving host's driver.
+func TestMulticastAcrossLink(t *testing.T) {
+	netns.Require(t)
+	for _, p := range pairs {
+		t.Run(pairName(p), func(t *testing.T) {
+			n := netns.New(t, netns.Options{})
+			a, b := n.Hosts[0], n.Hosts[1]
+			pubD := startDriverIn(t, a, p[0], nil)
+			subD := startDriverIn(t, b, p[1], nil)
+			group := "239.255.1.1:40456"
+			pubCh := fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, a.Addr())
+			subCh := fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, b.Addr())
+			fanOut(t, pubD, pubCh, nil, subD, []string{subCh, subCh}, 2000, 23)
+		})
+	}
+}
+
+// TestMultiDestinationCast sends one publication to two receivers, which
+// either announce themselves to the publisher's control address (dynamic)
+// or are added by the publisher (manual). Min flow control with a group of
+// two holds the publisher until both are there.
+func TestMultiDestinationCast(t *testing.T) {
+	netns.Require(t)
+	for _, mode := range []string{"dynamic", "manual"} {
+		for _, p := range pairs {
+			t.Run(mode+"/"+pairName(p), func(t *testing.T) {
+				n := netns.New(t, netns.Options{})
+				a, b := n.Hosts[0], n.Hosts[1]
+				pubD := startDriverIn(t, a, p[0], nil)
+				subD := startDriverIn(t, b, p[1], nil)
+				control := fmt.Sprintf("%s:40457", a.Addr())
+				d1, d2 := fmt.Sprintf("%s:40458", b.Addr()), fmt.Sprintf("%s:40459", b.Addr())
+				var pubCh string
+				var subs []string
+				var props map[string]string
+				if mode == "dynamic" {
+					pubCh = "aeron:udp?control=" + control + "|control-mode=dynamic|term-length=64k|fc=min,g:/2"
+					subs = []string{"aeron:udp?endpoint=" + d1 + "|control=" + control, "aeron:udp?endpoint=" + d2 + "|control=" + control}
+				} else {
+					pubCh = "aeron:udp?control-mode=manual|term-length=64k|fc=min,g:/2"
+					subs = []string{"aeron:udp?endpoint=" + d1, "aeron:udp?endpoint=" + d2}
+					props = map[string]string{"mixed.destinations": "aeron:udp?endpoint=" + d1 + ",aeron:udp?endpoint=" + d2}
+				}
+				fanOut(t, pubD, pubCh, props, subD, subs, 2000, 29)
+			})
+		}
+	}
+}
+
+// dumpCounters logs every non-zero counter of a driver, for failures.
+func dumpCounters(t *testing.T, d *netDriver) {
+	t.Helper()
+	f, err := cnc.Open(d.dir)
+	if err != nil {
+		t.Logf("counters of %s: %v", d.kind, err)
+		return
+	}
+	defer f.Close()
+	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
+	var b strings.Builder
+	r.ForEach(func(id, _ int32, _ []byte, label string) {
+		if v := r.CounterValue(id); v != 0 {
+			fmt.Fprintf(&b, "  %3d %20d  %s\n", id, v, label)
+		}
+	})
+	t.Logf("counters of %s on %s:\n%s", d.kind, d.host.Name, b.String())
 }

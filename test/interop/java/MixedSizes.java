@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * sequence number.
  *
  * Usage: MixedSizes pub|sub CHANNEL STREAM COUNT SEED MAX_LENGTH TIMEOUT_SECONDS
+ * (-Dmixed.destinations=URI,URI adds manual multi-destination-cast destinations to the publication)
  */
 public final class MixedSizes
 {
@@ -60,6 +61,15 @@ public final class MixedSizes
             {
                 try (Publication pub = aeron.addPublication(channel, streamId))
                 {
+                    // Manual multi-destination-cast: destinations come from a property.
+                    final String destinations = System.getProperty("mixed.destinations", "");
+                    for (final String destination : destinations.split(","))
+                    {
+                        if (!destination.isEmpty())
+                        {
+                            pub.addDestination(destination);
+                        }
+                    }
                     final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(max));
                     while (!pub.isConnected())
                     {
