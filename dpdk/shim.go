@@ -181,6 +181,8 @@ static struct rte_mempool *abp_pool(const char *name, unsigned n, unsigned cache
 	return rte_pktmbuf_pool_create(name, n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 }
 
+static const char *abp_pmd_path(void) { return RTE_EAL_PMD_PATH; }
+
 static unsigned abp_pool_size(struct rte_mempool *mp) { return mp->size; }
 static unsigned abp_pool_avail(struct rte_mempool *mp) { return rte_mempool_avail_count(mp); }
 */
@@ -189,6 +191,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -261,6 +265,17 @@ func InitEAL(c EALConfig) error {
 		eal.err = fmt.Errorf("rte_eal_init %q: %w", args[1:], errno(0))
 	}
 	return eal.err
+}
+
+// HasPMD reports whether the poll-mode driver for net_<name> (af_packet,
+// af_xdp, ena, gve) is installed in DPDK's plugin directory.
+func HasPMD(name string) bool {
+	m, _ := filepath.Glob(filepath.Join(C.GoString(C.abp_pmd_path()), "librte_net_"+name+".so*"))
+	if len(m) > 0 {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(C.GoString(C.abp_pmd_path()), "librte_net_"+name+".so"))
+	return err == nil
 }
 
 // EALArgs returns the arguments EAL was initialised with, nil before.
