@@ -77,3 +77,16 @@ func TestNeighbourTableIsBounded(t *testing.T) {
 		t.Fatalf("%d entries", len(n.entries))
 	}
 }
+
+func TestSeedTakesOnlyOnLinkEntries(t *testing.T) {
+	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{})
+	on, off := netip.MustParseAddr("198.18.0.9"), netip.MustParseAddr("10.1.1.1")
+	mac := frame.MAC{2, 0, 0, 0, 0, 9}
+	n.seed(map[netip.Addr]frame.MAC{on: mac, off: mac}, time.Now())
+	if got, ok := n.lookup(on); !ok || got != mac {
+		t.Fatalf("on-link entry %s %v", got, ok)
+	}
+	if _, ok := n.lookup(off); ok {
+		t.Fatal("off-link entry seeded")
+	}
+}
