@@ -5,11 +5,13 @@ package dpdk
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
@@ -41,6 +43,7 @@ const childLimit = 90 * time.Second
 //	recv ID COUNT PREFIX      receive COUNT datagrams, check "PREFIX i" in order
 //	neigh IP                  -> ok MAC
 //	stats                     -> ok JSON
+//	allocs ID DST             -> ok N: allocations per burst sent to DST and received back
 //	close ID
 func runChild(spec string) int {
 	var c childConfig
@@ -199,6 +202,37 @@ func childCommand(b *dpdkb.Backend, ts *[]backend.Transport, f []string) (string
 			Backend backend.Stats
 		}{b.ControlStats(), b.Stats()})
 		return string(j), err
+	case f[0] == "allocs" && len(f) == 3:
+		t, err := transport(f[1])
+		if err != nil {
+			return "", err
+		}
+		dst, err := netip.ParseAddrPort(f[2])
+		if err != nil {
+			return "", err
+		}
+		out := make([]backend.Message, 32)
+		for i := range out {
+			out[i] = backend.Message{Buf: make([]byte, 32), Addr: dst}
+		}
+		in := make([]backend.Message, 32)
+		received := 0
+		burst := func() {
+			n, _ := t.Send(out)
+			got := 0
+			// Bounded: a lost datagram ends the wait.
+			for spins := 0; got < n && spins < 100000; spins++ {
+				k, _ := t.Receive(in)
+				got += k
+			}
+			received += got
+		}
+		burst() // resolves the peer first
+		allocs := testing.AllocsPerRun(200, burst)
+		if received == 0 {
+			return "", errors.New("no datagram came back")
+		}
+		return fmt.Sprintf("%v %d", allocs, received), nil
 	case f[0] == "close" && len(f) == 2:
 		t, err := transport(f[1])
 		if err != nil {

@@ -226,3 +226,33 @@ func TestMulticastJoinSendsIGMP(t *testing.T) {
 		})
 	}
 }
+
+// TestDatapathDoesNotAllocate: bursts sent through the backend and echoed
+// back by the peer allocate nothing, in either direction.
+func TestDatapathDoesNotAllocate(t *testing.T) {
+	e := setup(t, "", 0)
+	e.child.do("open %s:20141", dpdkAddr)
+	peer := listenUDP(t, e.b, peerAddr+":30005")
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			_ = peer.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			n, from, err := peer.ReadFromUDPAddrPort(buf)
+			if err == nil {
+				_, _ = peer.WriteToUDPAddrPort(buf[:n], from)
+			}
+		}
+	}()
+	r := e.child.do("allocs 0 %s:30005", peerAddr)
+	t.Logf("allocations per burst %s, datagrams echoed %s", r[0], r[1])
+	if r[0] != "0" {
+		t.Fatalf("%s allocations per burst", r[0])
+	}
+}
