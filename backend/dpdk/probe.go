@@ -43,13 +43,15 @@ func Probe(o backend.Options, c Config) backend.ProbeResult {
 		if err != nil {
 			why = append(why, err.Error())
 		}
-		if !c.EAL.NoHuge && host.HugepagesFree == 0 {
-			why = append(why, "no free hugepages (reserve some, or set no-huge for vdevs)")
-		}
-		if len(why) == 0 {
-			say("EAL usable")
-		} else {
+		switch {
+		case len(why) > 0:
 			say("EAL not usable: %s", strings.Join(why, ", "))
+		case !c.EAL.NoHuge && host.HugepagesFree == 0:
+			say("EAL usable with no-huge only (no free hugepages; NICs need them)")
+		case c.EAL.NoHuge:
+			say("EAL usable (no-huge)")
+		default:
+			say("EAL usable (%d MB of hugepages free)", host.HugepagesFree>>20)
 		}
 	}
 
