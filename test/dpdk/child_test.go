@@ -29,6 +29,8 @@ type childConfig struct {
 	Gateway    string
 	IGMP       int
 	FilePrefix string
+	// Queues is the af_packet vdev's queue pairs, spread by RSS.
+	Queues int
 }
 
 // childLimit bounds the child's life whatever the parent does.
@@ -55,9 +57,14 @@ func runChild(spec string) int {
 		time.Sleep(childLimit)
 		os.Exit(3)
 	}()
+	vdev := "net_af_packet0,iface=" + c.Iface
+	if c.Queues > 1 {
+		vdev += fmt.Sprintf(",qpairs=%d", c.Queues)
+	}
 	cfg := dpdkb.Config{
 		EAL: dpdk.EALConfig{NoHuge: true, NoPCI: true, MemoryMB: 128, FilePrefix: c.FilePrefix,
-			VDevs: []string{"net_af_packet0,iface=" + c.Iface}},
+			VDevs: []string{vdev}},
+		RxQueues:       c.Queues,
 		Address:        netip.MustParsePrefix(c.Address),
 		IGMPVersion:    c.IGMP,
 		ResolveTimeout: time.Second,

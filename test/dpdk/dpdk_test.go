@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	dpdkb "github.com/aeron-bypass/aeron-bypass/backend/dpdk"
 	"github.com/aeron-bypass/aeron-bypass/backend/frame"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
@@ -52,9 +53,46 @@ func readN(t *testing.T, c *net.UDPConn, count int, prefix string) {
 // datagrams the backend echoes back, and pings us.
 func TestUnicastBothWaysARPAndPing(t *testing.T) {
 	e := setup(t, "", 0)
+	unicastEcho(t, e, 500)
+	out, err := e.b.Exec("ip", "neigh", "show", dpdkAddr)
+	if err != nil || !strings.Contains(out, e.mac) {
+		t.Fatalf("peer's neighbour entry for us %q (want %s): %v", out, e.mac, err)
+	}
+	if out, err := e.b.Exec("ping", "-c", "3", "-i", "0.2", "-W", "2", dpdkAddr); err != nil {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	stats := e.child.do("stats")
+	t.Logf("stats %s", stats)
+	if !strings.Contains(stats[0], `"EchoReplies":3`) {
+		t.Fatalf("echo replies: %s", stats)
+	}
+	// What the backend would capture from the peer's side of the link,
+	// were it the one to take over: address, gateway, neighbours.
+	if _, err := e.b.Exec("ip", "route", "add", "default", "via", dpdkAddr); err != nil {
+		t.Fatal(err)
+	}
+	var n dpdkb.Network
+	if err := e.b.Run(func() (err error) { n, err = dpdkb.Capture(e.b.IfName()); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if n.Address.String() != peerAddr+"/24" || n.Gateway.String() != dpdkAddr || n.Neighbours[netip.MustParseAddr(dpdkAddr)].String() != e.mac {
+		t.Fatalf("captured %+v", n)
+	}
+}
+
+// TestTwoQueues: the same exchange with the vdev's two queue pairs, which
+// the backend polls in turn.
+func TestTwoQueues(t *testing.T) {
+	e := setupQueues(t, "", 0, 2)
+	unicastEcho(t, e, 200)
+}
+
+// unicastEcho has the peer send count datagrams, one at a time, that the
+// backend echoes.
+func unicastEcho(t *testing.T, e *env, count int) {
+	t.Helper()
 	e.child.do("open %s:20121", dpdkAddr)
 	peer := listenUDP(t, e.b, peerAddr+":30001")
-	const count = 500
 	to := netip.MustParseAddrPort(dpdkAddr + ":20121")
 	if _, err := fmt.Fprintf(e.child.in, "echo 0 %d\n", count); err != nil {
 		t.Fatal(err)
@@ -77,18 +115,6 @@ func TestUnicastBothWaysARPAndPing(t *testing.T) {
 	}
 	if r := e.child.reply(10 * time.Second); r != fmt.Sprintf("ok %d", count) {
 		t.Fatalf("echo: %s", r)
-	}
-	out, err := e.b.Exec("ip", "neigh", "show", dpdkAddr)
-	if err != nil || !strings.Contains(out, e.mac) {
-		t.Fatalf("peer's neighbour entry for us %q (want %s): %v", out, e.mac, err)
-	}
-	if out, err := e.b.Exec("ping", "-c", "3", "-i", "0.2", "-W", "2", dpdkAddr); err != nil {
-		t.Fatalf("ping: %v\n%s", err, out)
-	}
-	stats := e.child.do("stats")
-	t.Logf("stats %s", stats)
-	if !strings.Contains(stats[0], `"EchoReplies":3`) {
-		t.Fatalf("echo replies: %s", stats)
 	}
 }
 

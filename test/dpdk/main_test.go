@@ -54,6 +54,11 @@ func require(t testing.TB) {
 // setup builds the network and starts the DPDK child in namespace a.
 func setup(t *testing.T, gateway string, igmp int) *env {
 	t.Helper()
+	return setupQueues(t, gateway, igmp, 1)
+}
+
+func setupQueues(t *testing.T, gateway string, igmp, queues int) *env {
+	t.Helper()
 	require(t)
 	n := netns.New(t, netns.Options{})
 	e := &env{a: n.Hosts[0], b: n.Hosts[1]}
@@ -65,7 +70,7 @@ func setup(t *testing.T, gateway string, igmp int) *env {
 		t.Fatal(err)
 	}
 	e.mac = strings.TrimSpace(out)
-	spec, _ := json.Marshal(childConfig{Iface: e.a.IfName(), Address: dpdkAddr + "/24", Gateway: gateway, IGMP: igmp,
+	spec, _ := json.Marshal(childConfig{Iface: e.a.IfName(), Address: dpdkAddr + "/24", Gateway: gateway, IGMP: igmp, Queues: queues,
 		FilePrefix: fmt.Sprintf("abt-dpdk-%d-%d", os.Getpid(), time.Now().UnixNano())})
 	e.child = startChild(t, e.a, string(spec))
 	return e
