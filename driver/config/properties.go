@@ -96,6 +96,24 @@ var Properties = []Property{
 	{Name: "aeron.udp.channel.incoming.interceptors", Field: "UDPChannelIncomingInterceptors", Kind: String, Description: "interceptors applied to received datagrams (e.g. loss)"},
 	{Name: "aeron.udp.channel.outgoing.interceptors", Field: "UDPChannelOutgoingInterceptors", Kind: String, Description: "interceptors applied to sent datagrams (e.g. loss)"},
 	{Name: "aeron.udp.channel.transport.bindings.loss.args", Field: "UDPChannelLossArgs", Kind: String, Description: "the loss interceptor's rate=R|seed=S|recv-msg-mask=M"},
+
+	{Name: "aeron.bypass.dpdk.address", Field: "DPDKAddress", Kind: String, Description: "IPv4 address/prefix the dpdk backend owns and answers ARP and ping for (default: captured from aeron.bypass.interface)"},
+	{Name: "aeron.bypass.dpdk.gateway", Field: "DPDKGateway", Kind: String, Description: "next hop of the dpdk backend for destinations off its prefix (default: captured)"},
+	{Name: "aeron.bypass.dpdk.device", Field: "DPDKDevice", Kind: String, Description: "DPDK port to use: PCI address or vdev name (default the first port)"},
+	{Name: "aeron.bypass.dpdk.pci", Field: "DPDKPCI", Kind: String, Description: "comma-separated PCI allow-list for EAL (default the ENA/GVE devices bound to vfio-pci)"},
+	{Name: "aeron.bypass.dpdk.vdevs", Field: "DPDKVdevs", Kind: String, Description: "semicolon-separated EAL vdevs, e.g. net_af_packet0,iface=eth1"},
+	{Name: "aeron.bypass.dpdk.lcores", Field: "DPDKLcores", Kind: String, Default: "0", Description: "EAL lcore list (-l)"},
+	{Name: "aeron.bypass.dpdk.memory", Field: "DPDKMemory", Kind: Size, Default: "0", Description: "memory EAL reserves at start (-m); 0 keeps EAL's default"},
+	{Name: "aeron.bypass.dpdk.no.huge", Field: "DPDKNoHuge", Kind: Bool, Default: "false", Description: "run EAL without hugepages (vdevs and tests only)"},
+	{Name: "aeron.bypass.dpdk.in.memory", Field: "DPDKInMemory", Kind: Bool, Default: "true", Description: "keep EAL's runtime files in memory (not with no.huge)"},
+	{Name: "aeron.bypass.dpdk.file.prefix", Field: "DPDKFilePrefix", Kind: String, Default: "aeron-bypass", Description: "EAL file prefix, distinct per DPDK process"},
+	{Name: "aeron.bypass.dpdk.rx.queues", Field: "DPDKRxQueues", Kind: Int, Default: "0", Description: "receive queues spread by RSS (0: one per aeron.bypass.queues entry, at least one)"},
+	{Name: "aeron.bypass.dpdk.rx.descriptors", Field: "DPDKRxDescriptors", Kind: Int, Default: "1024", Description: "descriptors per receive ring"},
+	{Name: "aeron.bypass.dpdk.tx.descriptors", Field: "DPDKTxDescriptors", Kind: Int, Default: "1024", Description: "descriptors per transmit ring"},
+	{Name: "aeron.bypass.dpdk.mbufs", Field: "DPDKMbufs", Kind: Int, Default: "0", Description: "mbuf pool size (0: sized from the rings)"},
+	{Name: "aeron.bypass.dpdk.checksum.offload", Field: "DPDKChecksumOffload", Kind: Bool, Default: "true", Description: "let the NIC compute IPv4 and UDP checksums where it can"},
+	{Name: "aeron.bypass.dpdk.igmp.version", Field: "DPDKIGMPVersion", Kind: Enum, Default: "3", Values: []string{"2", "3"}, Description: "IGMP version of unsolicited membership reports"},
+	{Name: "aeron.bypass.dpdk.resolve.timeout", Field: "DPDKResolveTimeout", Kind: Duration, Default: "3s", Description: "bound on resolving a next hop by ARP"},
 }
 
 // knownAeronEnv lists environment variables Aeron's C media driver and
