@@ -156,12 +156,9 @@ func (d *Driver) createCnC() error {
 func (d *Driver) Terminated() <-chan struct{} { return d.terminated }
 
 func (d *Driver) chooseBackend() error {
-	opts := backend.Options{
-		Interface:    d.cfg.Interface,
-		Queues:       d.cfg.Queues,
-		SocketRcvBuf: d.cfg.SocketSoRcvbuf,
-		SocketSndBuf: d.cfg.SocketSoSndbuf,
-		MTU:          d.cfg.MTULength,
+	opts, err := BackendOptions(d.cfg)
+	if err != nil {
+		return err
 	}
 	f, chosen, all, err := backend.Choose(d.cfg.Backend, opts)
 	if err != nil {

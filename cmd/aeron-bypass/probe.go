@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/aeron-bypass/aeron-bypass/driver"
+
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -29,8 +31,10 @@ func newProbeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := backend.Options{Interface: cfg.Interface, Queues: cfg.Queues, MTU: cfg.MTULength,
-				SocketRcvBuf: cfg.SocketSoRcvbuf, SocketSndBuf: cfg.SocketSoSndbuf}
+			opts, err := driver.BackendOptions(cfg)
+			if err != nil {
+				return err
+			}
 			results := backend.Probe(opts)
 			report := probeReport{Backends: results}
 			for _, r := range results {
