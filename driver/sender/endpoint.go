@@ -38,7 +38,13 @@ type Endpoint struct {
 	single  netip.AddrPort
 	dests   []destination
 
-	// Sender-thread state.
+	// Sender-thread state. Decoded frames live in the endpoint: handed by
+	// pointer to flow control's interface, a local would escape and
+	// allocate on every frame.
+	sm     protocol.StatusMessage
+	nak    protocol.Nak
+	rttm   protocol.RTTM
+	ef     protocol.ErrorFrame
 	pubs   map[uint64]*Publication
 	rx     []backend.Message
 	addrs  []netip.AddrPort
@@ -197,8 +203,8 @@ func (e *Endpoint) onFrame(b []byte, src netip.AddrPort, nowNs int64) {
 	}
 	switch typ {
 	case protocol.TypeSM:
-		sm, err := protocol.DecodeStatusMessage(b)
-		if err != nil {
+		var err error
+		if e.sm, err = protocol.DecodeStatusMessage(b); err != nil {
 			e.sys.InvalidPackets.Increment()
 			return
 		}
@@ -209,37 +215,37 @@ func (e *Endpoint) onFrame(b []byte, src netip.AddrPort, nowNs int64) {
 		// triggering every publication's SETUP would hold min flow
 		// control's limit each time it repeats. Its first DATA elicits a
 		// SETUP for the stream it wants.
-		if p := e.pubs[key(sm.SessionID, sm.StreamID)]; p != nil {
-			p.onStatusMessage(&sm, src, nowNs)
+		if p := e.pubs[key(e.sm.SessionID, e.sm.StreamID)]; p != nil {
+			p.onStatusMessage(&e.sm, src, nowNs)
 		}
 	case protocol.TypeNak:
-		nak, err := protocol.DecodeNak(b)
-		if err != nil {
+		var err error
+		if e.nak, err = protocol.DecodeNak(b); err != nil {
 			e.sys.InvalidPackets.Increment()
 			return
 		}
 		e.sys.NakMessagesReceived.Increment()
-		if p := e.pubs[key(nak.SessionID, nak.StreamID)]; p != nil {
-			p.onNak(&nak, nowNs)
+		if p := e.pubs[key(e.nak.SessionID, e.nak.StreamID)]; p != nil {
+			p.onNak(&e.nak, nowNs)
 		}
 	case protocol.TypeRTTM:
-		r, err := protocol.DecodeRTTM(b)
-		if err != nil {
+		var err error
+		if e.rttm, err = protocol.DecodeRTTM(b); err != nil {
 			e.sys.InvalidPackets.Increment()
 			return
 		}
-		if p := e.pubs[key(r.SessionID, r.StreamID)]; p != nil {
-			p.onRTTM(&r, src)
+		if p := e.pubs[key(e.rttm.SessionID, e.rttm.StreamID)]; p != nil {
+			p.onRTTM(&e.rttm, src)
 		}
 	case protocol.TypeErr:
-		ef, err := protocol.DecodeError(b)
-		if err != nil {
+		var err error
+		if e.ef, err = protocol.DecodeError(b); err != nil {
 			e.sys.InvalidPackets.Increment()
 			return
 		}
 		e.sys.ErrorFramesReceived.Increment()
-		if p := e.pubs[key(ef.SessionID, ef.StreamID)]; p != nil {
-			p.onError(&ef, nowNs)
+		if p := e.pubs[key(e.ef.SessionID, e.ef.StreamID)]; p != nil {
+			p.onError(&e.ef, nowNs)
 		}
 	case protocol.TypeResponseSetup:
 		// Response channels are not served; the frame is valid and ignored.

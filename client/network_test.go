@@ -1,0 +1,91 @@
+package client
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/aeron-bypass/aeron-bypass/backend/backendtest"
+	"github.com/aeron-bypass/aeron-bypass/driver"
+	"github.com/aeron-bypass/aeron-bypass/driver/config"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm"
+)
+
+// launchOverMemory runs our driver on the in-memory backend, so aeron:udp
+// channels go through the sender and receiver agents without a kernel.
+func launchOverMemory(t testing.TB, opts backendtest.Options) *EmbeddedDriver {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Dir = filepath.Join(t.TempDir(), "aeron")
+	cfg.TermBufferLength = 64 << 10
+	cfg.ThreadingMode = config.Shared
+	// Back off, so an idle driver gives its processor back: AllocsPerRun
+	// runs with GOMAXPROCS=1, and a spinning agent would hold the only
+	// one until preempted.
+	cfg.SharedIdleStrategy = "backoff"
+	e, err := LaunchEmbedded(cfg, driver.WithBackend(backendtest.New(backendtest.NewNetwork(opts))))
+	if err != nil {
+		t.Fatalf("launch our driver: %v", err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	return e
+}
+
+// TestNetworkPathDoesNotAllocate sends and receives over aeron:udp through
+// the whole driver (conductor, sender, receiver on the in-memory backend)
+// and counts every allocation in the process while it does: offering,
+// sending, receiving, rebuilding, status messages and polling allocate
+// nothing.
+func TestNetworkPathDoesNotAllocate(t *testing.T) {
+	e := launchOverMemory(t, backendtest.Options{})
+	c := connect(t, e.Dir(), nil)
+	ch := "aeron:udp?endpoint=127.0.0.1:40124"
+	sub, err := c.AddSubscription(ctxT(t), ch, 1020)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := c.AddPublication(ctxT(t), ch, 1020)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !pub.IsConnected() || sub.ImageCount() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("not connected over the in-memory network")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	msg := make([]byte, 100)
+	got := 0
+	handler := FragmentHandler(func(shm.AtomicBuffer, int, int, *Header) { got++ })
+	// AllocsPerRun runs with GOMAXPROCS=1: waiting yields the one P to
+	// the driver's agents.
+	roundTrip := func() {
+		for pub.Offer(msg) < 0 {
+			if sub.Poll(handler, 10) == 0 {
+				runtime.Gosched()
+			}
+		}
+		want := got + 1
+		for got < want {
+			if sub.Poll(handler, 10) == 0 {
+				runtime.Gosched()
+			}
+		}
+	}
+	// Warm up through a few terms, so rotation and cleaning are steady.
+	for range 3000 {
+		roundTrip()
+	}
+	if n := testing.AllocsPerRun(500, roundTrip); n != 0 {
+		t.Errorf("offer, send, receive and poll over aeron:udp: %v allocs per message", n)
+	}
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
