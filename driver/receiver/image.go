@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"sync/atomic"
 
-	"github.com/aeron-bypass/aeron-bypass/backend"
 	"github.com/aeron-bypass/aeron-bypass/driver/congestion"
 	"github.com/aeron-bypass/aeron-bypass/driver/logbuffer"
 	"github.com/aeron-bypass/aeron-bypass/driver/lossdetect"
@@ -79,7 +78,6 @@ type Image struct {
 	smBuf  [protocol.SMWithGroupTagLength]byte
 	nakBuf [protocol.NakLength]byte
 	rtBuf  [protocol.RTTMLength]byte
-	out    [1]backend.Message
 
 	// Shared with the conductor.
 	subscribers      atomic.Pointer[[]counters.Counter]

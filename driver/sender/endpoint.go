@@ -47,7 +47,6 @@ type Endpoint struct {
 	ef     protocol.ErrorFrame
 	pubs   map[uint64]*Publication
 	rx     []backend.Message
-	addrs  []netip.AddrPort
 	closed bool
 }
 
