@@ -195,7 +195,14 @@ func tryClaim(t *testing.T, pub *Publication, sub *Subscription) {
 	{
 		var claim BufferClaim
 		for i := range 3 {
+			// A driver may report the publication connected a duty cycle
+			// before it raises the limit (Aeron's Java driver does):
+			// back pressure and admin actions are retried.
 			r := pub.TryClaim(8, &claim)
+			for deadline := time.Now().Add(5 * time.Second); (r == BackPressured || r == AdminAction) && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+				r = pub.TryClaim(8, &claim)
+			}
 			if r < 0 {
 				t.Fatalf("try claim: %d", r)
 			}
