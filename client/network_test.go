@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -88,4 +89,58 @@ func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// TestSpyOnNetworkPublication reads a network publication's log in place
+// through aeron-spy, beside a real subscriber, and sees the stream end.
+func TestSpyOnNetworkPublication(t *testing.T) {
+	e := launchOverMemory(t, backendtest.Options{})
+	c := connect(t, e.Dir(), nil)
+	ch := "aeron:udp?endpoint=127.0.0.1:40125"
+	sub, err := c.AddSubscription(ctxT(t), ch, 1021)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := make(chan struct{}, 1)
+	spy, err := c.AddSubscription(ctxT(t), "aeron-spy:"+ch, 1021, WithImageHandlers(nil, func(*Image) { gone <- struct{}{} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := c.AddPublication(ctxT(t), ch, 1021)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "connected with a spy image", func() bool { return pub.IsConnected() && spy.ImageCount() == 1 })
+	var fromSub, fromSpy []string
+	collect := func(dst *[]string) FragmentHandler {
+		return func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
+			*dst = append(*dst, string(buf.Bytes()[offset:offset+length]))
+		}
+	}
+	subH, spyH := collect(&fromSub), collect(&fromSpy)
+	for i := range 500 {
+		msg := []byte("m" + strconv.Itoa(i))
+		for pub.Offer(msg) < 0 {
+			sub.Poll(subH, 10)
+			spy.Poll(spyH, 10)
+		}
+	}
+	waitFor(t, 10*time.Second, "all 500 on both", func() bool {
+		sub.Poll(subH, 100)
+		spy.Poll(spyH, 100)
+		return len(fromSub) == 500 && len(fromSpy) == 500
+	})
+	for i := range 500 {
+		if want := "m" + strconv.Itoa(i); fromSub[i] != want || fromSpy[i] != want {
+			t.Fatalf("message %d: subscriber %q, spy %q, want %q", i, fromSub[i], fromSpy[i], want)
+		}
+	}
+	if err := pub.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("spy image not withdrawn after the publication closed")
+	}
 }

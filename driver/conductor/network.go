@@ -54,6 +54,9 @@ type networkPublication struct {
 	refCount         int
 	state            pubState
 	lingerDeadlineNs int64
+
+	// spies read the log in place, each through its sub-pos.
+	spies []*subscriberLink
 }
 
 // pubClosing is a network publication handed back by the sender, waiting
@@ -338,6 +341,11 @@ func (c *Conductor) newNetworkPublication(m command.PublicationMessage, exclusiv
 	})
 	c.netPubs = append(c.netPubs, p)
 	c.ctx.Sender.AddPublication(p.sp)
+	for _, sub := range c.subscriptions {
+		if sub.spies(p) {
+			c.linkSpy(sub, p)
+		}
+	}
 	c.log.Debug("network publication added", "registration", m.CorrelationID, "session", sessionID, "stream", m.StreamID, "channel", channel)
 	return p, nil
 }
@@ -365,15 +373,21 @@ func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
 	meta := p.log.Meta()
 	p.pubPos.Set(logbuffer.ProducerPosition(meta))
 	snd := p.sndPos.Get()
+	// Spies hold the limit back as receivers do: the slowest consumer
+	// bounds what publishers may write.
+	consumer := snd
+	for _, l := range p.spies {
+		consumer = min(consumer, l.position.Get())
+	}
 	work := 0
 	if p.sp.IsConnected() {
 		if !p.connected {
 			p.connected = true
 			logbuffer.SetIsConnected(meta, true)
 		}
-		proposed := snd + p.termWindow
+		proposed := consumer + p.termWindow
 		if proposed > p.pubLmt.Get() {
-			c.cleanNetwork(p, snd-int64(p.params.termLength))
+			c.cleanNetwork(p, consumer-int64(p.params.termLength))
 			p.pubLmt.Set(proposed)
 			work++
 		}
@@ -384,7 +398,7 @@ func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
 		}
 		if p.pubLmt.Get() > snd {
 			p.pubLmt.Set(snd)
-			c.cleanNetwork(p, snd-int64(p.params.termLength))
+			c.cleanNetwork(p, consumer-int64(p.params.termLength))
 		}
 	}
 	return work
@@ -405,7 +419,8 @@ func (c *Conductor) checkNetworkPublications(nowNs int64) int {
 		switch p.state {
 		case pubDraining:
 			producer := logbuffer.ProducerPosition(p.log.Meta())
-			if p.sndPos.Get() >= producer || !p.sp.IsConnected() {
+			if (p.sndPos.Get() >= producer || !p.sp.IsConnected()) && c.spiesDrained(p, producer) {
+				c.unlinkSpies(p)
 				p.sp.SetEndOfStream()
 				p.state = pubLinger
 				p.lingerDeadlineNs = nowNs + int64(p.params.linger)
@@ -478,4 +493,60 @@ func (c *Conductor) onDestination(typ int32, m command.DestinationMessage, byID 
 
 func (p *networkPublication) String() string {
 	return fmt.Sprintf("network publication %d session %d stream %d", p.registrationID, p.sessionID, p.streamID)
+}
+
+// spies says whether a spy subscription watches a network publication.
+func (s *subscription) spies(p *networkPublication) bool {
+	return s.spy && p.state == pubActive && p.streamID == s.streamID && p.endpoint.canonical == s.spyCanonical &&
+		(!s.hasSession || p.sessionID == s.sessionID)
+}
+
+// linkSpy gives a spy an image of a local network publication, starting
+// at what the sender has sent.
+func (c *Conductor) linkSpy(s *subscription, p *networkPublication) {
+	join := p.sndPos.Get()
+	pos, err := c.ctx.Counters.AllocateSubscriberPosition(s.registrationID, s.clientID, p.sessionID, p.streamID, s.channel, join)
+	if err != nil {
+		c.recordError(command.ErrGenericError, "allocate sub-pos for spy "+strconv.FormatInt(s.registrationID, 10)+": "+err.Error())
+		return
+	}
+	c.ctx.Counters.SetCounterReferenceID(pos.ID(), p.registrationID)
+	pos.Set(join)
+	p.spies = append(p.spies, &subscriberLink{sub: s, position: pos})
+	n, err := command.EncodeAvailableImage(c.scratch, p.registrationID, p.sessionID, p.streamID, s.registrationID,
+		pos.ID(), p.logPath, "aeron:ipc")
+	c.transmit(command.OnAvailableImage, n, err)
+}
+
+func (c *Conductor) spiesDrained(p *networkPublication, producer int64) bool {
+	for _, l := range p.spies {
+		if l.position.Get() < producer {
+			return false
+		}
+	}
+	return true
+}
+
+// unlinkSpies tells a publication's spies it has gone.
+func (c *Conductor) unlinkSpies(p *networkPublication) {
+	for _, l := range p.spies {
+		n, err := command.EncodeUnavailableImage(c.scratch, p.registrationID, l.sub.registrationID, p.streamID, l.sub.channel)
+		c.transmit(command.OnUnavailableImage, n, err)
+		c.ctx.Counters.Free(l.position.ID())
+	}
+	p.spies = nil
+}
+
+// unlinkSpy removes a closed spy subscription from every publication.
+func (c *Conductor) unlinkSpy(s *subscription) {
+	for _, p := range c.netPubs {
+		for i := 0; i < len(p.spies); {
+			if p.spies[i].sub == s {
+				c.ctx.Counters.Free(p.spies[i].position.ID())
+				p.spies = append(p.spies[:i], p.spies[i+1:]...)
+				continue
+			}
+			i++
+		}
+	}
 }

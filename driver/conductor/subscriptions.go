@@ -22,6 +22,9 @@ type subscription struct {
 	tether         bool
 	spy            bool
 
+	// spyCanonical is the canonical form of the channel a spy watches.
+	spyCanonical string
+
 	// Network subscriptions only.
 	endpoint  *receiveEndpoint
 	reliable  bool
@@ -54,6 +57,13 @@ func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
 		return coded(command.ErrGenericError, "no counters left to register client %d", m.ClientID)
 	}
 	statusID := int32(-1)
+	if u.Spy {
+		ch, err := c.resolveUDP(u)
+		if err != nil {
+			return err
+		}
+		s.spyCanonical = ch.Canonical
+	}
 	if u.Media == uri.UDP && !u.Spy {
 		if err := c.addNetworkSubscription(s, u, m.CorrelationID); err != nil {
 			return err
@@ -65,6 +75,14 @@ func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
 	c.transmit(command.OnSubscriptionReady, n, err)
 	if s.endpoint != nil {
 		c.linkExistingImages(s)
+		return nil
+	}
+	if s.spy {
+		for _, p := range c.netPubs {
+			if s.spies(p) {
+				c.linkSpy(s, p)
+			}
+		}
 		return nil
 	}
 	for _, p := range c.publications {
@@ -131,6 +149,10 @@ func (c *Conductor) onRemoveSubscription(m command.RemoveMessage) error {
 func (c *Conductor) removeSubscriptionAt(i int) {
 	s := c.subscriptions[i]
 	c.subscriptions = append(c.subscriptions[:i], c.subscriptions[i+1:]...)
+	if s.spy {
+		c.unlinkSpy(s)
+		return
+	}
 	if s.endpoint != nil {
 		c.unlinkSubscriptionFromImages(s)
 		c.ctx.Receiver.RemoveSubscription(s.endpoint.ep, s.streamID, s.sessionID, s.hasSession)
