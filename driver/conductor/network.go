@@ -68,6 +68,9 @@ func (c *Conductor) resolveUDP(u *uri.URI) (*uri.UDPChannel, error) {
 	if err != nil {
 		return nil, coded(command.ErrInvalidChannel, "%v", err)
 	}
+	if ch.ControlMode == uri.ControlModeResponse || u.Has(uri.ResponseCorrelationID) {
+		return nil, coded(command.ErrNotSupported, "%s: response channels (control-mode=response, response-correlation-id) are not supported by this driver", u.String())
+	}
 	return ch, nil
 }
 
