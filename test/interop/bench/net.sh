@@ -78,7 +78,7 @@ run_kind() { # kind
       io.aeron.samples.StreamingPublisher >/dev/null 2>&1 || true
     wait "$rp" || true
     echo "$kind throughput, $len-byte messages: $(median_rate "$work/$kind-rate-$len.log" msgs/sec) msgs/s," \
-      "$(median_rate "$work/$kind-rate-$len.log" bytes/sec) bytes/s (median of 1 s samples)"
+      "$(median_rate "$work/$kind-rate-$len.log" "payload bytes/sec") payload bytes/s (median of 1 s samples)"
   done
   pprops=(-Daeron.sample.ping.channel="aeron:udp?endpoint=$ADDR_B:40457" -Daeron.sample.pong.channel="aeron:udp?endpoint=$ADDR_A:40458"
           -Daeron.sample.messages="$PINGS" -Daeron.sample.messageLength=32 -Daeron.sample.exclusive.publications=true
