@@ -3,6 +3,7 @@ package interop
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +199,11 @@ func TestStreamLifecycle(t *testing.T) {
 				t.Fatalf("second session's messages came from session %d, want %d", s, pub2.SessionID())
 			}
 
+			// Both drivers show the stream's positions as AeronStat reads
+			// them.
+			requireLabels(t, pubD, "snd-pos: ", "snd-lmt: ", "pub-lmt: ", "snd-channel: ", "snd-bpe: ", "snd-naks-received: ")
+			requireLabels(t, subD, "rcv-hwm: ", "rcv-pos: ", "sub-pos: ", "rcv-channel: ", "rcv-naks-sent: ")
+
 			// The publisher's driver dies: the image times out.
 			_ = pubD.proc.Cmd.Process.Kill()
 			waitEvent(t, events, imageEvent{false, pub2.SessionID()}, 20*time.Second)
@@ -205,5 +211,19 @@ func TestStreamLifecycle(t *testing.T) {
 				t.Fatalf("%d images left after the publisher's driver died", s1.ImageCount())
 			}
 		})
+	}
+}
+
+func requireLabels(t *testing.T, d *netDriver, prefixes ...string) {
+	t.Helper()
+	labels := counterLabels(t, d.dir)
+	for _, p := range prefixes {
+		found := false
+		for _, l := range labels {
+			found = found || strings.HasPrefix(l, p)
+		}
+		if !found {
+			t.Errorf("%s driver has no %q counter among %q", d.kind, p, labels)
+		}
 	}
 }

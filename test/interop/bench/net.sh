@@ -83,10 +83,10 @@ run_kind() { # kind
   pprops=(-Daeron.sample.ping.channel="aeron:udp?endpoint=$ADDR_B:40457" -Daeron.sample.pong.channel="aeron:udp?endpoint=$ADDR_A:40458"
           -Daeron.sample.messages="$PINGS" -Daeron.sample.messageLength=32 -Daeron.sample.exclusive.publications=true
           -Daeron.sample.warmup.iterations=2 -Daeron.sample.warmup.messages=2000 -Daeron.sample.idleStrategy="$SAMPLE_IDLE")
-  timeout 90 ip netns exec "$NB" "${JAVA[@]}" -Daeron.dir="$db" "${pprops[@]}" io.aeron.samples.Pong >"$work/$kind-pong.log" 2>&1 &
+  timeout 240 ip netns exec "$NB" "${JAVA[@]}" -Daeron.dir="$db" "${pprops[@]}" io.aeron.samples.Pong >"$work/$kind-pong.log" 2>&1 &
   local pp=$!
   sleep 2
-  timeout 90 ip netns exec "$NA" "${JAVA[@]}" -Daeron.dir="$da" "${pprops[@]}" io.aeron.samples.Ping >"$work/$kind-ping.log" 2>&1 || true
+  timeout 240 ip netns exec "$NA" "${JAVA[@]}" -Daeron.dir="$da" "${pprops[@]}" io.aeron.samples.Ping >"$work/$kind-ping.log" 2>&1 || true
   kill "$pp" 2>/dev/null || true
   wait "$pp" 2>/dev/null || true
   cp "$work/$kind-ping.log" "${BENCH_OUT:-/tmp}/net-$kind-ping.log" 2>/dev/null || true
