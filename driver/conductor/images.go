@@ -60,8 +60,10 @@ type publicationImage struct {
 	source        string
 	hwm, rcvPos   counters.Counter
 	naks          counters.Counter
-	links         []*imageLink
-	rejoin        bool
+	// ccRTT and ccWindow are cubic's per-image counters (invalid for static).
+	ccRTT, ccWindow counters.Counter
+	links           []*imageLink
+	rejoin          bool
 
 	state     imageState
 	changedNs int64
@@ -109,6 +111,13 @@ func (c *Conductor) receiveEndpointFor(u *uri.URI, ch *uri.UDPChannel, correlati
 	}
 	status.Set(channelActive)
 	gtag, hasTag, err := u.GroupTagParam()
+	if err == nil && !hasTag && c.cfg.ReceiverGroupTag != "" {
+		gtag, err = strconv.ParseInt(c.cfg.ReceiverGroupTag, 10, 64)
+		hasTag = err == nil
+		if err != nil {
+			err = fmt.Errorf("aeron.receiver.group.tag=%q is not a number", c.cfg.ReceiverGroupTag)
+		}
+	}
 	if err != nil {
 		t.Close()
 		c.ctx.Counters.Free(status.ID())
@@ -325,7 +334,7 @@ func (c *Conductor) createImage(req imageRequest) {
 	ctrs[2].Set(0)
 	nowNs := c.ctx.NanoClock()
 	cc, err := congestion.New(first.cc, congestion.Options{InitialWindowLength: first.rcvWindow, TermLength: termLength, MTU: mtu,
-		NowNs: nowNs})
+		NowNs: nowNs, CubicMeasureRTT: c.cfg.CubicMeasureRTT, CubicInitialRTT: c.cfg.CubicInitialRTT, CubicTCPMode: c.cfg.CubicTCPMode})
 	if err != nil {
 		for _, ctr := range ctrs {
 			c.ctx.Counters.Free(ctr.ID())
@@ -334,6 +343,17 @@ func (c *Conductor) createImage(req imageRequest) {
 		os.Remove(path)
 		refuse("congestion control for session %d stream %d: %v", setup.SessionID, setup.StreamID, err)
 		return
+	}
+	var ccRTT, ccWindow counters.Counter
+	if first.cc == congestion.NameCubic {
+		for _, a := range []struct {
+			dst  *counters.Counter
+			name string
+		}{{&ccRTT, "rcv-cc-cubic-rtt"}, {&ccWindow, "rcv-cc-cubic-wnd"}} {
+			if ctr, err := c.ctx.Counters.AllocateStream(counters.TypePerImage, a.name, correlationID, first.clientID, setup.SessionID, setup.StreamID, channel, ""); err == nil {
+				*a.dst = ctr
+			}
+		}
 	}
 	var delay lossdetect.DelayGenerator
 	switch {
@@ -348,13 +368,13 @@ func (c *Conductor) createImage(req imageRequest) {
 		CorrelationID: correlationID, SessionID: setup.SessionID, StreamID: setup.StreamID,
 		InitialTermID: setup.InitialTermID, ActiveTermID: setup.ActiveTermID, TermOffset: setup.TermOffset,
 		TermLength: termLength, MTU: mtu, Log: log, Endpoint: req.ep, Source: req.source, Control: req.control,
-		HWM: ctrs[0], RcvPos: ctrs[1], NaksSent: ctrs[2], CC: cc, NakDelay: delay, Reliable: first.reliable,
+		HWM: ctrs[0], RcvPos: ctrs[1], NaksSent: ctrs[2], CC: cc, CCRTT: ccRTT, CCWindow: ccWindow, NakDelay: delay, Reliable: first.reliable,
 		SMTimeoutNs: int64(c.cfg.RcvStatusMessageTimeout), System: c.ctx.System,
 	}, nowNs)
 	pi := &publicationImage{
 		correlationID: correlationID, sessionID: setup.SessionID, streamID: setup.StreamID, endpoint: re, img: img,
 		log: log, logPath: path, source: req.source.String(), hwm: ctrs[0], rcvPos: ctrs[1], naks: ctrs[2],
-		rejoin: first.rejoin, changedNs: nowNs,
+		rejoin: first.rejoin, changedNs: nowNs, ccRTT: ccRTT, ccWindow: ccWindow,
 	}
 	for _, s := range subs {
 		c.linkImage(s, pi, join)
@@ -432,8 +452,10 @@ func (c *Conductor) checkImages(nowNs int64) int {
 			}
 		case imageLinger:
 			if pi.img.Released() {
-				for _, ctr := range []counters.Counter{pi.hwm, pi.rcvPos, pi.naks} {
-					c.ctx.Counters.Free(ctr.ID())
+				for _, ctr := range []counters.Counter{pi.hwm, pi.rcvPos, pi.naks, pi.ccRTT, pi.ccWindow} {
+					if ctr.Valid() {
+						c.ctx.Counters.Free(ctr.ID())
+					}
 				}
 				pi.log.Close()
 				os.Remove(pi.logPath)

@@ -75,6 +75,10 @@ type Config struct {
 	FlowControlGroupTag              int64
 	FlowControlGroupMinSize          int
 	ReliableStream                   bool
+	ReceiverGroupTag                 string
+	CubicMeasureRTT                  bool
+	CubicInitialRTT                  time.Duration
+	CubicTCPMode                     bool
 	TetherSubscriptions              bool
 	RejoinStream                     bool
 	UntetheredWindowLimitTimeout     time.Duration

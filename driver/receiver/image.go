@@ -39,6 +39,9 @@ type ImageParams struct {
 	CC              congestion.Control
 	NakDelay        lossdetect.DelayGenerator
 	Reliable        bool
+	// CCRTT and CCWindow, when valid, show cubic congestion control's
+	// RTT estimate and window (per-image counters).
+	CCRTT, CCWindow counters.Counter
 	SMTimeoutNs     int64
 	System          *counters.SystemCounters
 }
@@ -234,6 +237,10 @@ func (img *Image) trackRebuild(nowNs int64) int {
 		img.p.RcvPos.ProposeMax(newRebuild)
 	}
 	window, force := img.p.CC.OnTrackRebuild(nowNs, minSub, img.nextSMPosition, hwm, rebuild, newRebuild, lossFound)
+	if img.p.CCWindow.Valid() {
+		img.p.CCWindow.Set(int64(window))
+		img.p.CCRTT.Set(img.p.CC.RTT())
+	}
 	work := 0
 	if force || minSub > img.nextSMPosition+int64(window/4) || window != img.nextSMWindow {
 		logbuffer.Clean(img.p.Log, &img.cleanPosition, minSub-int64(img.p.TermLength))

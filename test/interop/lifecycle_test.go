@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/client"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
@@ -225,5 +227,74 @@ func requireLabels(t *testing.T, d *netDriver, prefixes ...string) {
 		if !found {
 			t.Errorf("%s driver has no %q counter among %q", d.kind, p, labels)
 		}
+	}
+}
+
+// counterValue reads the first counter whose label starts with prefix.
+func counterValue(t *testing.T, dir, prefix string) (int64, bool) {
+	t.Helper()
+	f, err := cnc.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
+	v, found := int64(0), false
+	r.ForEach(func(id, _ int32, _ []byte, label string) {
+		if !found && strings.HasPrefix(label, prefix) {
+			v, found = r.CounterValue(id), true
+		}
+	})
+	return v, found
+}
+
+// TestCubicCongestionControl runs a cc=cubic subscription with RTT
+// measurement on both drivers: the stream flows, and our receiver shows
+// the RTT it measured and its window in the per-image counters.
+func TestCubicCongestionControl(t *testing.T) {
+	netns.Require(t)
+	for _, p := range pairs {
+		t.Run(pairName(p), func(t *testing.T) {
+			n := netns.New(t, netns.Options{})
+			a, b := n.Hosts[0], n.Hosts[1]
+			rtt := map[string]string{"aeron.CubicCongestionControl.measureRtt": "true"}
+			pubD := startDriverIn(t, a, p[0], rtt)
+			subD := startDriverIn(t, b, p[1], rtt)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			subC, err := client.Connect(ctx, client.Config{Dir: subD.dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer subC.Close()
+			pubC, err := client.Connect(ctx, client.Config{Dir: pubD.dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pubC.Close()
+			ch := fmt.Sprintf("aeron:udp?endpoint=%s:40461|term-length=64k", b.Addr())
+			s, err := subC.AddSubscription(ctx, ch+"|cc=cubic", 1003)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, err := pubC.AddPublication(ctx, ch, 1003)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitConnected(t, pub)
+			c := &collector{sub: s}
+			for round := 0; round < 5; round++ {
+				offerAll(t, pub, "c", round*400, 400)
+				c.pollUntil(t, (round+1)*400, 20*time.Second)
+				time.Sleep(100 * time.Millisecond) // let RTT measurements happen
+			}
+			c.expect(t, 0, 2000, "c", 0)
+			rttNs, hasRTT := counterValue(t, subD.dir, "rcv-cc-cubic-rtt")
+			wnd, hasWnd := counterValue(t, subD.dir, "rcv-cc-cubic-wnd")
+			t.Logf("%s receiver: cubic rtt %d ns (counter %v), window %d (counter %v)", subD.kind, rttNs, hasRTT, wnd, hasWnd)
+			if subD.kind == bypassDriver && (!hasRTT || !hasWnd || wnd <= 0 || rttNs <= 0) {
+				t.Fatalf("our receiver's cubic counters: rtt %d (%v), window %d (%v)", rttNs, hasRTT, wnd, hasWnd)
+			}
+		})
 	}
 }

@@ -173,7 +173,7 @@ func TestMulticastAcrossLink(t *testing.T) {
 // two holds the publisher until both are there.
 func TestMultiDestinationCast(t *testing.T) {
 	netns.Require(t)
-	for _, mode := range []string{"dynamic", "manual"} {
+	for _, mode := range []string{"dynamic", "manual", "tagged"} {
 		for _, p := range pairs {
 			t.Run(mode+"/"+pairName(p), func(t *testing.T) {
 				n := netns.New(t, netns.Options{})
@@ -185,10 +185,17 @@ func TestMultiDestinationCast(t *testing.T) {
 				var pubCh string
 				var subs []string
 				var props map[string]string
-				if mode == "dynamic" {
+				switch mode {
+				case "dynamic":
 					pubCh = "aeron:udp?control=" + control + "|control-mode=dynamic|term-length=64k|fc=min,g:/2"
 					subs = []string{"aeron:udp?endpoint=" + d1 + "|control=" + control, "aeron:udp?endpoint=" + d2 + "|control=" + control}
-				} else {
+				case "tagged":
+					// Only receivers whose status messages carry group tag 99
+					// count, and two of them are required.
+					pubCh = "aeron:udp?control=" + control + "|control-mode=dynamic|term-length=64k|fc=tagged,g:99/2"
+					subs = []string{"aeron:udp?endpoint=" + d1 + "|control=" + control + "|gtag=99",
+						"aeron:udp?endpoint=" + d2 + "|control=" + control + "|gtag=99"}
+				default:
 					pubCh = "aeron:udp?control-mode=manual|term-length=64k|fc=min,g:/2"
 					subs = []string{"aeron:udp?endpoint=" + d1, "aeron:udp?endpoint=" + d2}
 					props = map[string]string{"mixed.destinations": "aeron:udp?endpoint=" + d1 + ",aeron:udp?endpoint=" + d2}
