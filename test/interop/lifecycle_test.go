@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/client"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
 
