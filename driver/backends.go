@@ -30,6 +30,7 @@ func BackendOptions(cfg config.Config) (backend.Options, error) {
 	return backend.Options{
 		Interface:    cfg.Interface,
 		Queues:       cfg.Queues,
+		QueueCount:   cfg.QueueCount,
 		SocketRcvBuf: cfg.SocketSoRcvbuf,
 		SocketSndBuf: cfg.SocketSoSndbuf,
 		MTU:          cfg.MTULength,

@@ -23,6 +23,8 @@ type Config struct {
 	Interface string
 	// Queues restricts the bypass backends to these NIC queues.
 	Queues []int
+	// QueueCount, when positive, sets the interface's queue count.
+	QueueCount int
 
 	Dir                 string
 	DirDeleteOnStart    bool

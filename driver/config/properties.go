@@ -33,6 +33,7 @@ var Properties = []Property{
 	{Name: "aeron.bypass.backend", Field: "Backend", Kind: Enum, Default: "auto", Values: []string{"auto", "xdp", "dpdk", "udp"}, Description: "network path: auto-probed, AF_XDP, DPDK or kernel UDP"},
 	{Name: "aeron.bypass.interface", Field: "Interface", Kind: String, Description: "network interface for the bypass backends"},
 	{Name: "aeron.bypass.queues", Field: "Queues", Kind: IntList, Description: "NIC queue ids the bypass backends use (default all)"},
+	{Name: "aeron.bypass.queue.count", Field: "QueueCount", Kind: Int, Default: "0", Description: "set the interface's queue count for AF_XDP (ethtool channels), restored on exit; 0 leaves it"},
 
 	{Name: "aeron.dir", Field: "Dir", Kind: String, Description: "directory of cnc.dat and the log buffers (default /dev/shm/aeron-$USER)"},
 	{Name: "aeron.dir.delete.on.start", Field: "DirDeleteOnStart", Kind: Bool, Default: "false", Description: "delete an existing aeron.dir at start"},
