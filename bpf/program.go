@@ -116,11 +116,15 @@ func (p *Program) ClearSocket(queue int) error {
 }
 
 // Stats sums the per-CPU counters.
-func (p *Program) Stats() (Stats, error) {
+func (p *Program) Stats() (Stats, error) { return readStats(p.objs.Stats) }
+
+// readStats sums the stats map's per-CPU counters, keyed as steer.c's
+// STAT_* enum.
+func readStats(m *ebpf.Map) (Stats, error) {
 	var s Stats
 	for i, dst := range []*uint64{&s.Redirected, &s.Passed, &s.RedirectFailed} {
 		var perCPU []uint64
-		if err := p.objs.Stats.Lookup(uint32(i), &perCPU); err != nil {
+		if err := m.Lookup(uint32(i), &perCPU); err != nil {
 			return s, fmt.Errorf("read xdp counters: %w", err)
 		}
 		for _, v := range perCPU {
@@ -128,6 +132,47 @@ func (p *Program) Stats() (Stats, error) {
 		}
 	}
 	return s, nil
+}
+
+// ErrNotSteer is returned by StatsOf for a program that is not this
+// package's steer program.
+var ErrNotSteer = errors.New("not the aeron-bypass steer program")
+
+// StatsOf reads the counters of the steer program with kernel ID id, loaded
+// by any process (a running driver), so they can be read from outside it
+// without bpftool. Needs the privilege to open BPF objects by ID.
+func StatsOf(id ebpf.ProgramID) (Stats, error) {
+	prog, err := ebpf.NewProgramFromID(id)
+	if err != nil {
+		return Stats{}, fmt.Errorf("open xdp program %d: %w", id, err)
+	}
+	defer prog.Close()
+	info, err := prog.Info()
+	if err != nil {
+		return Stats{}, fmt.Errorf("xdp program %d info: %w", id, err)
+	}
+	if info.Name != "steer" || info.Type != ebpf.XDP {
+		return Stats{}, fmt.Errorf("xdp program %d (%s %q): %w", id, info.Type, info.Name, ErrNotSteer)
+	}
+	ids, ok := info.MapIDs()
+	if !ok {
+		return Stats{}, fmt.Errorf("xdp program %d: the kernel does not list its maps", id)
+	}
+	for _, mid := range ids {
+		m, err := ebpf.NewMapFromID(mid)
+		if err != nil {
+			return Stats{}, fmt.Errorf("open map %d of xdp program %d: %w", mid, id, err)
+		}
+		mi, err := m.Info()
+		if err != nil || mi.Name != "stats" || mi.Type != ebpf.PerCPUArray {
+			m.Close()
+			continue
+		}
+		s, err := readStats(m)
+		m.Close()
+		return s, err
+	}
+	return Stats{}, fmt.Errorf("xdp program %d has no stats map", id)
 }
 
 // Attach attaches the program to the interface through a bpf_link. In

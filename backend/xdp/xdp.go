@@ -249,6 +249,7 @@ func (b *Backend) Close() error {
 	for _, t := range ts {
 		t.Close()
 	}
+	b.logCounters()
 	var errs []error
 	if b.link != nil {
 		errs = append(errs, b.link.Close())
@@ -275,6 +276,24 @@ func (b *Backend) Close() error {
 	}
 	b.ns.close()
 	return errors.Join(errs...)
+}
+
+// logCounters records the program's and the backend's counters as the
+// backend closes: the last word on how much went through AF_XDP and how
+// much the program left to Linux.
+func (b *Backend) logCounters() {
+	if b.prog == nil || b.link == nil {
+		return
+	}
+	x, err := b.prog.Stats()
+	if err != nil {
+		slog.Warn("xdp backend counters", "interface", b.ifc.Name, "error", err)
+		return
+	}
+	s := b.Stats()
+	slog.Info("xdp backend counters", "interface", b.ifc.Name,
+		"redirected", x.Redirected, "passed", x.Passed, "redirect_failed", x.RedirectFailed,
+		"datagrams_in", s.DatagramsIn, "datagrams_out", s.DatagramsOut, "drops", s.Drops, "errors", s.Errors)
 }
 
 type lentFrame struct {
