@@ -10,26 +10,27 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/bpf"
 )
 
-// ErrNoProgram is returned by AttachedStats when no XDP program is attached
-// to the interface.
+// ErrNoProgram is returned by Attached when no XDP program is attached to
+// the interface.
 var ErrNoProgram = errors.New("no XDP program attached")
 
-// AttachedStats reads the counters of the XDP program a running driver
-// attached to the interface ifname in the calling thread's network
-// namespace. It lets an operator or a test see, from outside the driver,
-// how many datagrams went to AF_XDP and how many to Linux.
-func AttachedStats(ifname string) (bpf.Stats, error) {
+// Attached opens the XDP program a running driver attached to the
+// interface ifname in the calling thread's network namespace. It lets an
+// operator or a test see from outside the driver how many datagrams went to
+// AF_XDP and how many to Linux, and which endpoints are steered. The caller
+// closes it.
+func Attached(ifname string) (*bpf.Loaded, error) {
 	l, err := netlink.LinkByName(ifname)
 	if err != nil {
-		return bpf.Stats{}, fmt.Errorf("xdp counters of %s: %w", ifname, err)
+		return nil, fmt.Errorf("xdp program of %s: %w", ifname, err)
 	}
 	x := l.Attrs().Xdp
 	if x == nil || !x.Attached || x.ProgId == 0 {
-		return bpf.Stats{}, fmt.Errorf("xdp counters of %s: %w", ifname, ErrNoProgram)
+		return nil, fmt.Errorf("xdp program of %s: %w", ifname, ErrNoProgram)
 	}
-	s, err := bpf.StatsOf(ebpf.ProgramID(x.ProgId))
+	p, err := bpf.OpenLoaded(ebpf.ProgramID(x.ProgId))
 	if err != nil {
-		return s, fmt.Errorf("xdp counters of %s: %w", ifname, err)
+		return nil, fmt.Errorf("xdp program of %s: %w", ifname, err)
 	}
-	return s, nil
+	return p, nil
 }

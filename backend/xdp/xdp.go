@@ -143,6 +143,9 @@ func (b *Backend) ZeroCopy() bool { return len(b.socks) > 0 && b.socks[0].ZeroCo
 // XDPStats returns the XDP program's counters.
 func (b *Backend) XDPStats() (bpf.Stats, error) { return b.prog.Stats() }
 
+// Endpoints lists the endpoints the XDP program steers to this backend.
+func (b *Backend) Endpoints() ([]netip.AddrPort, error) { return b.prog.Endpoints() }
+
 // Stats sums the transports' counters.
 func (b *Backend) Stats() backend.Stats {
 	return backend.Stats{
