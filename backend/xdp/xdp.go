@@ -396,7 +396,10 @@ func (b *Backend) setAside(d *frame.Datagram) {
 	b.mu.Lock()
 	o := b.transports[d.Dst]
 	b.mu.Unlock()
-	if o == nil || o.sideTail-o.sideHead >= uint64(len(o.side)) || len(d.Payload) > len(o.side[0].buf) {
+	// A connected transport takes datagrams from its peer only, as a
+	// connected kernel socket does.
+	stranger := o != nil && o.connect.IsValid() && d.Src != o.connect
+	if o == nil || stranger || o.sideTail-o.sideHead >= uint64(len(o.side)) || len(d.Payload) > len(o.side[0].buf) {
 		b.stats.drops.Add(1)
 		return
 	}
