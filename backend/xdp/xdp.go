@@ -32,6 +32,10 @@ const (
 	// frame in a UMEM frame (XDP_PACKET_HEADROOM, linux/bpf.h), so the
 	// largest frame received is the UMEM frame size minus this.
 	xdpHeadroom = unix.XDP_PACKET_HEADROOM
+	// maxUDPPayload is the largest datagram Aeron sends (its
+	// MAX_UDP_PAYLOAD_LENGTH), which receive endpoints give as their
+	// MaxDatagram.
+	maxUDPPayload = 65504
 )
 
 // Backend is the AF_XDP backend on one interface. Make it with New on a
@@ -199,9 +203,16 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		t.kernel.Close()
 		return nil, fmt.Errorf("xdp open %s: endpoint already open", local)
 	}
-	if err := netdev.CheckMTU(b.ifc, 0, spec.MaxDatagram); err != nil {
-		t.kernel.Close()
-		return nil, fmt.Errorf("xdp open %s: %w", local, err)
+	// A channel MTU the link cannot carry is refused here, where the
+	// publication is made. The largest UDP payload is what a receive
+	// endpoint asks for, meaning whatever arrives: it is accepted, and
+	// what arrives is bounded by the link (larger datagrams come as IP
+	// fragments, which the program leaves to Linux).
+	if spec.MaxDatagram < maxUDPPayload {
+		if err := netdev.CheckMTU(b.ifc, 0, spec.MaxDatagram); err != nil {
+			t.kernel.Close()
+			return nil, fmt.Errorf("xdp open %s: %w", local, err)
+		}
 	}
 	if spec.Connect.IsValid() {
 		t.connect = netip.AddrPortFrom(spec.Connect.Addr().Unmap(), spec.Connect.Port())
@@ -439,6 +450,14 @@ func (t *transport) Send(msgs []backend.Message) (int, error) {
 				b.stats.errors.Add(1)
 				t.release(s)
 				return sent, fmt.Errorf("xdp send to %s: %w", dst, err)
+			}
+			// The link drops a frame over its MTU without a word, so
+			// refuse it as a kernel socket would (EMSGSIZE).
+			if ipLen := frame.IPv4HeaderLength + frame.UDPHeaderLength + len(m.Buf); ipLen > b.ifc.MTU {
+				b.stats.errors.Add(1)
+				t.release(s)
+				return sent, fmt.Errorf("xdp send %d bytes to %s: %d-byte packet over the MTU %d of %s: %w",
+					len(m.Buf), dst, ipLen, b.ifc.MTU, b.ifc.Name, unix.EMSGSIZE)
 			}
 			addr, ok := s.AllocFrame()
 			if !ok {

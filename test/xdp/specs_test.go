@@ -1,6 +1,7 @@
 package xdp
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"slices"
@@ -8,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/backend/netdev"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
 
@@ -146,8 +150,10 @@ func TestDriverSpecs(t *testing.T) {
 	})
 
 	t.Run("unicast-subscription", func(t *testing.T) {
+		// The conductor asks for the largest UDP payload on receive
+		// endpoints: whatever arrives.
 		local := netip.AddrPortFrom(a.Addr(), 20211)
-		tr := open(t, e, backend.Spec{Local: local})
+		tr := open(t, e, backend.Spec{Local: local, MaxDatagram: 65504})
 		steered(t, e, local)
 		peer := kernelPeer(t, b, 30211, netip.Addr{})
 		if _, err := peer.WriteToUDPAddrPort([]byte("data"), local); err != nil {
@@ -163,6 +169,29 @@ func TestDriverSpecs(t *testing.T) {
 		}
 		if got, from := peerRead(t, peer); got != "status" || from != local {
 			t.Fatalf("peer got %q from %s", got, from)
+		}
+		if err := tr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		steered(t, e)
+	})
+
+	t.Run("mtu", func(t *testing.T) {
+		// A publication's channel MTU over the link's is refused at
+		// Open; a datagram over the link's MTU is refused at Send.
+		to := netip.AddrPortFrom(b.Addr(), 30241)
+		if tr, err := e.be.Open(backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:0"), Connect: to, MaxDatagram: 1500}); !errors.Is(err, netdev.ErrMTU) {
+			if err == nil {
+				tr.Close()
+			}
+			t.Fatalf("channel MTU 1500 on a 1500 link: %v", err)
+		}
+		tr := open(t, e, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:0"), MaxDatagram: 65504})
+		if n, err := tr.Send([]backend.Message{{Buf: make([]byte, 1473), Addr: to}}); n != 0 || !errors.Is(err, unix.EMSGSIZE) {
+			t.Fatalf("send of 1473 bytes on a 1500 link: %d %v", n, err)
+		}
+		if n, err := tr.Send([]backend.Message{{Buf: make([]byte, 1472), Addr: to}}); n != 1 || err != nil {
+			t.Fatalf("send of 1472 bytes on a 1500 link: %d %v", n, err)
 		}
 		if err := tr.Close(); err != nil {
 			t.Fatal(err)
