@@ -116,11 +116,15 @@ func (p *Program) ClearSocket(queue int) error {
 }
 
 // Stats sums the per-CPU counters.
-func (p *Program) Stats() (Stats, error) {
+func (p *Program) Stats() (Stats, error) { return readStats(p.objs.Stats) }
+
+// readStats sums the stats map's per-CPU counters, keyed as steer.c's
+// STAT_* enum.
+func readStats(m *ebpf.Map) (Stats, error) {
 	var s Stats
 	for i, dst := range []*uint64{&s.Redirected, &s.Passed, &s.RedirectFailed} {
 		var perCPU []uint64
-		if err := p.objs.Stats.Lookup(uint32(i), &perCPU); err != nil {
+		if err := m.Lookup(uint32(i), &perCPU); err != nil {
 			return s, fmt.Errorf("read xdp counters: %w", err)
 		}
 		for _, v := range perCPU {
@@ -128,6 +132,99 @@ func (p *Program) Stats() (Stats, error) {
 		}
 	}
 	return s, nil
+}
+
+// Endpoints lists the endpoints in the program's map.
+func (p *Program) Endpoints() ([]netip.AddrPort, error) { return readEndpoints(p.objs.Endpoints) }
+
+// readEndpoints lists the endpoints map's keys.
+func readEndpoints(m *ebpf.Map) ([]netip.AddrPort, error) {
+	var (
+		k   steerEndpoint
+		out []netip.AddrPort
+	)
+	it := m.Iterate()
+	for it.Next(&k, new(uint32)) {
+		a := netip.AddrFrom16(k.Addr).Unmap()
+		out = append(out, netip.AddrPortFrom(a, bits.ReverseBytes16(k.Port)))
+	}
+	if err := it.Err(); err != nil {
+		return out, fmt.Errorf("list xdp endpoints: %w", err)
+	}
+	return out, nil
+}
+
+// ErrNotSteer is returned by OpenLoaded for a program that is not this
+// package's steer program.
+var ErrNotSteer = errors.New("not the aeron-bypass steer program")
+
+// Loaded is a view of a steer program that another process (a running
+// driver) loaded: its counters and endpoints, read without bpftool.
+type Loaded struct {
+	stats, endpoints *ebpf.Map
+}
+
+// OpenLoaded opens the maps of the steer program with kernel ID id. It
+// needs the privilege to open BPF objects by ID.
+func OpenLoaded(id ebpf.ProgramID) (_ *Loaded, err error) {
+	prog, err := ebpf.NewProgramFromID(id)
+	if err != nil {
+		return nil, fmt.Errorf("open xdp program %d: %w", id, err)
+	}
+	defer prog.Close()
+	info, err := prog.Info()
+	if err != nil {
+		return nil, fmt.Errorf("xdp program %d info: %w", id, err)
+	}
+	if info.Name != steerProgSteer || info.Type != ebpf.XDP {
+		return nil, fmt.Errorf("xdp program %d (%s %q): %w", id, info.Type, info.Name, ErrNotSteer)
+	}
+	ids, ok := info.MapIDs()
+	if !ok {
+		return nil, fmt.Errorf("xdp program %d: the kernel does not list its maps", id)
+	}
+	l := &Loaded{}
+	defer func() {
+		if err != nil {
+			l.Close()
+		}
+	}()
+	for _, mid := range ids {
+		m, err := ebpf.NewMapFromID(mid)
+		if err != nil {
+			return nil, fmt.Errorf("open map %d of xdp program %d: %w", mid, id, err)
+		}
+		mi, err := m.Info()
+		switch {
+		case err == nil && mi.Name == steerMapStats && l.stats == nil:
+			l.stats = m
+		case err == nil && mi.Name == steerMapEndpoints && l.endpoints == nil:
+			l.endpoints = m
+		default:
+			m.Close()
+		}
+	}
+	if l.stats == nil || l.endpoints == nil {
+		return nil, fmt.Errorf("xdp program %d lacks the stats or endpoints map", id)
+	}
+	return l, nil
+}
+
+// Stats sums the program's per-CPU counters.
+func (l *Loaded) Stats() (Stats, error) { return readStats(l.stats) }
+
+// Endpoints lists the endpoints the program steers.
+func (l *Loaded) Endpoints() ([]netip.AddrPort, error) { return readEndpoints(l.endpoints) }
+
+// Close releases the maps; the program is untouched.
+func (l *Loaded) Close() error {
+	var errs []error
+	for _, m := range []*ebpf.Map{l.stats, l.endpoints} {
+		if m != nil {
+			errs = append(errs, m.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Attach attaches the program to the interface through a bpf_link. In

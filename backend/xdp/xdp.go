@@ -32,6 +32,10 @@ const (
 	// frame in a UMEM frame (XDP_PACKET_HEADROOM, linux/bpf.h), so the
 	// largest frame received is the UMEM frame size minus this.
 	xdpHeadroom = unix.XDP_PACKET_HEADROOM
+	// maxUDPPayload is the largest datagram Aeron sends (its
+	// MAX_UDP_PAYLOAD_LENGTH), which receive endpoints give as their
+	// MaxDatagram.
+	maxUDPPayload = 65504
 )
 
 // Backend is the AF_XDP backend on one interface. Make it with New on a
@@ -143,6 +147,9 @@ func (b *Backend) ZeroCopy() bool { return len(b.socks) > 0 && b.socks[0].ZeroCo
 // XDPStats returns the XDP program's counters.
 func (b *Backend) XDPStats() (bpf.Stats, error) { return b.prog.Stats() }
 
+// Endpoints lists the endpoints the XDP program steers to this backend.
+func (b *Backend) Endpoints() ([]netip.AddrPort, error) { return b.prog.Endpoints() }
+
 // Stats sums the transports' counters.
 func (b *Backend) Stats() backend.Stats {
 	return backend.Stats{
@@ -196,9 +203,16 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		t.kernel.Close()
 		return nil, fmt.Errorf("xdp open %s: endpoint already open", local)
 	}
-	if err := netdev.CheckMTU(b.ifc, 0, spec.MaxDatagram); err != nil {
-		t.kernel.Close()
-		return nil, fmt.Errorf("xdp open %s: %w", local, err)
+	// A channel MTU the link cannot carry is refused here, where the
+	// publication is made. The largest UDP payload is what a receive
+	// endpoint asks for, meaning whatever arrives: it is accepted, and
+	// what arrives is bounded by the link (larger datagrams come as IP
+	// fragments, which the program leaves to Linux).
+	if spec.MaxDatagram < maxUDPPayload {
+		if err := netdev.CheckMTU(b.ifc, 0, spec.MaxDatagram); err != nil {
+			t.kernel.Close()
+			return nil, fmt.Errorf("xdp open %s: %w", local, err)
+		}
 	}
 	if spec.Connect.IsValid() {
 		t.connect = netip.AddrPortFrom(spec.Connect.Addr().Unmap(), spec.Connect.Port())
@@ -249,6 +263,7 @@ func (b *Backend) Close() error {
 	for _, t := range ts {
 		t.Close()
 	}
+	b.logCounters()
 	var errs []error
 	if b.link != nil {
 		errs = append(errs, b.link.Close())
@@ -275,6 +290,24 @@ func (b *Backend) Close() error {
 	}
 	b.ns.close()
 	return errors.Join(errs...)
+}
+
+// logCounters records the program's and the backend's counters as the
+// backend closes: the last word on how much went through AF_XDP and how
+// much the program left to Linux.
+func (b *Backend) logCounters() {
+	if b.prog == nil || b.link == nil {
+		return
+	}
+	x, err := b.prog.Stats()
+	if err != nil {
+		slog.Warn("xdp backend counters", "interface", b.ifc.Name, "error", err)
+		return
+	}
+	s := b.Stats()
+	slog.Info("xdp backend counters", "interface", b.ifc.Name,
+		"redirected", x.Redirected, "passed", x.Passed, "redirect_failed", x.RedirectFailed,
+		"datagrams_in", s.DatagramsIn, "datagrams_out", s.DatagramsOut, "drops", s.Drops, "errors", s.Errors)
 }
 
 type lentFrame struct {
@@ -374,7 +407,10 @@ func (b *Backend) setAside(d *frame.Datagram) {
 	b.mu.Lock()
 	o := b.transports[d.Dst]
 	b.mu.Unlock()
-	if o == nil || o.sideTail-o.sideHead >= uint64(len(o.side)) || len(d.Payload) > len(o.side[0].buf) {
+	// A connected transport takes datagrams from its peer only, as a
+	// connected kernel socket does.
+	stranger := o != nil && o.connect.IsValid() && d.Src != o.connect
+	if o == nil || stranger || o.sideTail-o.sideHead >= uint64(len(o.side)) || len(d.Payload) > len(o.side[0].buf) {
 		b.stats.drops.Add(1)
 		return
 	}
@@ -414,6 +450,14 @@ func (t *transport) Send(msgs []backend.Message) (int, error) {
 				b.stats.errors.Add(1)
 				t.release(s)
 				return sent, fmt.Errorf("xdp send to %s: %w", dst, err)
+			}
+			// The link drops a frame over its MTU without a word, so
+			// refuse it as a kernel socket would (EMSGSIZE).
+			if ipLen := frame.IPv4HeaderLength + frame.UDPHeaderLength + len(m.Buf); ipLen > b.ifc.MTU {
+				b.stats.errors.Add(1)
+				t.release(s)
+				return sent, fmt.Errorf("xdp send %d bytes to %s: %d-byte packet over the MTU %d of %s: %w",
+					len(m.Buf), dst, ipLen, b.ifc.MTU, b.ifc.Name, unix.EMSGSIZE)
 			}
 			addr, ok := s.AllocFrame()
 			if !ok {

@@ -1,0 +1,291 @@
+package xdp
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
+	"github.com/aeron-bypass/aeron-bypass/test/netns"
+)
+
+// The Aeron-level tests run Aeron's Java clients against our driver on the
+// xdp backend in one namespace and Aeron's Java media driver on kernel UDP
+// in the other. The pieces below follow test/interop's harness.
+
+var (
+	compiled  sync.Once
+	classpath string
+	classDir  string
+)
+
+// TestMain removes what the tests built once for all of them.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	aeronjava.RemoveBuilt()
+	if classDir != "" {
+		_ = os.RemoveAll(classDir)
+	}
+	os.Exit(code)
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// javaClasspath compiles the interop tests' Java programs once per test
+// binary.
+func javaClasspath(t *testing.T) string {
+	t.Helper()
+	compiled.Do(func() {
+		out, err := os.MkdirTemp("", "aeron-bypass-java")
+		if err != nil {
+			t.Fatal(err)
+		}
+		classDir = out
+		src, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "interop", "java", "*.java"))
+		cmd := exec.Command("javac", append([]string{"-d", out, "-cp", aeronjava.Jar(t)}, src...)...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("javac: %v\n%s", err, b)
+		}
+		classpath = out + string(os.PathListSeparator) + aeronjava.Jar(t)
+	})
+	if classpath == "" {
+		t.Fatal("Java programs did not compile")
+	}
+	return classpath
+}
+
+// netDriver is a media driver running inside one host.
+type netDriver struct {
+	name string // "xdp", "udp" (ours) or "java"
+	host *netns.Host
+	dir  string
+	proc *aeronjava.Process
+}
+
+// startOurs starts aeron-bypass inside h on the given backend (xdp or udp)
+// with env as AERON_* settings.
+func startOurs(t *testing.T, h *netns.Host, be string, env ...string) *netDriver {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "aeron-"+h.Name)
+	args := []string{"--backend", be}
+	if be == "xdp" {
+		args = append(args, "--interface", h.IfName())
+	}
+	return &netDriver{name: be, host: h, dir: dir, proc: aeronjava.StartOurDriverIn(t, h.Name, dir, env, args...)}
+}
+
+// startJavaDriver starts Aeron's Java media driver inside h.
+func startJavaDriver(t *testing.T, h *netns.Host, props map[string]string) *netDriver {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "aeron-"+h.Name)
+	return &netDriver{name: "java", host: h, dir: dir, proc: aeronjava.StartMediaDriverIn(t, h.Name, dir, props)}
+}
+
+// startJavaIn runs one of the Java programs inside a host against a driver.
+func startJavaIn(t *testing.T, d *netDriver, main string, args ...string) *aeronjava.Process {
+	t.Helper()
+	jargs := aeronjava.JavaArgs(javaClasspath(t), map[string]string{"aeron.dir": d.dir})
+	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(jargs, main), args...)...)
+	return aeronjava.Start(t, nil, name, argv...)
+}
+
+// mixedExchange sends count seeded messages of mixed sizes from a publisher
+// on pubD to a subscriber on subD and checks every one arrived once, in
+// order, intact. during, if set, runs once the publisher has started.
+func mixedExchange(t *testing.T, pubD, subD *netDriver, pubChannel, subChannel string, count, maxLen int, seed int64, during func()) {
+	t.Helper()
+	common := func(ch string) []string {
+		return []string{ch, "1001", fmt.Sprint(count), fmt.Sprint(seed), fmt.Sprint(maxLen), "60"}
+	}
+	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common(subChannel)...)...)
+	waitOutput(t, sub, "READY", 60*time.Second)
+	start := time.Now()
+	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, common(pubChannel)...)...)
+	if during != nil {
+		during()
+	}
+	if code := exitCode(t, sub, 90*time.Second); code != 0 {
+		t.Fatalf("subscriber exited %d:\n%s\npublisher:\n%s", code, sub.Output(), pub.Output())
+	}
+	if code := exitCode(t, pub, 30*time.Second); code != 0 {
+		t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
+	}
+	t.Logf("%d messages %s -> %s in %v (JVM start included)", count, pubD.name, subD.name, time.Since(start).Round(time.Millisecond))
+}
+
+// waitOutput waits until the process printed want.
+func waitOutput(t *testing.T, p *aeronjava.Process, want string, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(p.Output(), want) {
+			return
+		}
+		if p.Exited() {
+			t.Fatalf("process exited before printing %q:\n%s", want, p.Output())
+		}
+	}
+	t.Fatalf("no %q after %v:\n%s", want, timeout, p.Output())
+}
+
+// exitCode waits for a process and returns its exit code.
+func exitCode(t *testing.T, p *aeronjava.Process, timeout time.Duration) int {
+	t.Helper()
+	err, ok := p.Wait(timeout)
+	if !ok {
+		t.Fatalf("process still running after %v:\n%s", timeout, p.Output())
+	}
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+			return -int(st.Signal())
+		}
+		return ee.ExitCode()
+	}
+	t.Fatalf("wait: %v", err)
+	return -1
+}
+
+// systemCounters reads a driver's system counters by label, as AeronStat
+// shows them.
+func systemCounters(t *testing.T, dir string) map[string]int64 {
+	t.Helper()
+	f, err := cnc.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
+	out := map[string]int64{}
+	r.ForEach(func(id, typeID int32, _ []byte, label string) {
+		if typeID == counters.TypeSystem {
+			out[label] = r.CounterValue(id)
+		}
+	})
+	return out
+}
+
+// lossProps tell a driver to lose 5% of the datagrams it sends and
+// receives: Aeron's Java debug channel endpoints, or our loss interceptor
+// configured as Aeron's C driver's.
+func lossProps(java bool, seed int) map[string]string {
+	if java {
+		return map[string]string{
+			"aeron.SendChannelEndpoint.supplier":    "io.aeron.driver.ext.DebugSendChannelEndpointSupplier",
+			"aeron.ReceiveChannelEndpoint.supplier": "io.aeron.driver.ext.DebugReceiveChannelEndpointSupplier",
+			"aeron.debug.receive.data.loss.rate":    "0.05",
+			"aeron.debug.receive.control.loss.rate": "0.05",
+			"aeron.debug.send.data.loss.rate":       "0.05",
+			"aeron.debug.send.control.loss.rate":    "0.05",
+			"aeron.debug.receive.data.loss.seed":    fmt.Sprint(seed),
+			"aeron.debug.send.data.loss.seed":       fmt.Sprint(seed + 1),
+		}
+	}
+	return map[string]string{
+		"AERON_UDP_CHANNEL_INCOMING_INTERCEPTORS":        "loss",
+		"AERON_UDP_CHANNEL_OUTGOING_INTERCEPTORS":        "loss",
+		"AERON_UDP_CHANNEL_TRANSPORT_BINDINGS_LOSS_ARGS": fmt.Sprintf("rate=0.05|seed=%d", seed),
+	}
+}
+
+// sideTraffic is a ping and a TCP connection across the link that run
+// while Aeron's datagrams go through AF_XDP: everything that is not the
+// driver's must still reach Linux.
+type sideTraffic struct {
+	ping     *aeronjava.Process
+	ln       net.Listener
+	cli, srv net.Conn
+	stop     chan struct{}
+	done     chan error
+	trips    atomic.Int64
+}
+
+// startSideTraffic pings the xdp host from the other one every 200 ms and
+// echoes 8 bytes over TCP every 50 ms, until check.
+func startSideTraffic(t *testing.T, xdpHost, other *netns.Host) *sideTraffic {
+	t.Helper()
+	s := &sideTraffic{stop: make(chan struct{}), done: make(chan error, 1)}
+	addr := net.JoinHostPort(xdpHost.Addr().String(), "20400")
+	inNS(t, xdpHost, func() (err error) { s.ln, err = net.Listen("tcp4", addr); return err })
+	t.Cleanup(func() { s.ln.Close() })
+	inNS(t, other, func() (err error) { s.cli, err = net.DialTimeout("tcp4", addr, 5*time.Second); return err })
+	t.Cleanup(func() { s.cli.Close() })
+	srv, err := s.ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv = srv
+	t.Cleanup(func() { srv.Close() })
+	go func() { _, _ = io.Copy(srv, srv) }()
+	go func() {
+		buf := make([]byte, 8)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-s.stop:
+				s.done <- nil
+				return
+			case <-tick.C:
+			}
+			_ = s.cli.SetDeadline(time.Now().Add(2 * time.Second))
+			msg := fmt.Sprintf("%08d", i%100000000)
+			if _, err := s.cli.Write([]byte(msg)); err != nil {
+				s.done <- fmt.Errorf("tcp write: %w", err)
+				return
+			}
+			if _, err := io.ReadFull(s.cli, buf); err != nil || string(buf) != msg {
+				s.done <- fmt.Errorf("tcp echo %q: %q %v", msg, buf, err)
+				return
+			}
+			s.trips.Add(1)
+		}
+	}()
+	// Bounded by -w; check interrupts it sooner.
+	name, argv := aeronjava.InNetns(other.Name, "ping", "-i", "0.2", "-w", "150", "-W", "2", xdpHost.Addr().String())
+	s.ping = aeronjava.Start(t, nil, name, argv...)
+	return s
+}
+
+// check stops the side traffic and fails the test if TCP broke or ping
+// lost replies. ip netns exec execs ping in place, so the interrupt reaches
+// ping, which prints its summary.
+func (s *sideTraffic) check(t *testing.T) {
+	t.Helper()
+	close(s.stop)
+	if err := <-s.done; err != nil {
+		t.Fatalf("TCP across the link during the run: %v", err)
+	}
+	_ = s.ping.Cmd.Process.Signal(os.Interrupt)
+	if _, ok := s.ping.Wait(5 * time.Second); !ok {
+		t.Fatalf("ping did not stop:\n%s", s.ping.Output())
+	}
+	var sent, got int
+	for _, l := range strings.Split(s.ping.Output(), "\n") {
+		if strings.Contains(l, "packets transmitted") {
+			_, _ = fmt.Sscanf(l, "%d packets transmitted, %d received", &sent, &got)
+		}
+	}
+	// The echo request in flight when ping was interrupted may be
+	// counted as lost.
+	if sent < 3 || got < sent-1 {
+		t.Fatalf("ping during the run: %d sent, %d answered\n%s", sent, got, s.ping.Output())
+	}
+	t.Logf("side traffic: %d pings answered of %d, %d TCP round trips", got, sent, s.trips.Load())
+}
