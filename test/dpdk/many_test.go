@@ -74,8 +74,15 @@ func TestAeronManyChannels(t *testing.T) {
 	}
 	defer java.Close()
 
-	const count = 1000
 	peer := e.b.Addr().String()
+	// A channel MTU the port cannot carry is refused when the publication
+	// is made (the backend does not fragment), not at every send.
+	if _, err := ours.AddPublication(ctx, "aeron:udp?endpoint="+peer+":40463|mtu=8192", 2005); err == nil ||
+		!strings.Contains(err.Error(), "do not fit the port's MTU") {
+		t.Fatalf("publication with mtu=8192 on a 1500-byte port: %v", err)
+	}
+
+	const count = 1000
 	specs := []struct {
 		from, to *client.Client
 		endpoint string
