@@ -217,7 +217,16 @@ func mixedExchange(t *testing.T, pubD, subD *netDriver, channel string, stream, 
 	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common...)...)
 	waitOutput(t, sub, "READY", 60*time.Second)
 	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, common...)...)
-	if code := exitCode(t, sub, 120*time.Second); code != 0 {
+	// A publisher that fails (its channel refused) ends the wait at once
+	// rather than leaving the subscriber to time out.
+	for deadline := time.Now().Add(120 * time.Second); !sub.Exited() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if pub.Exited() {
+			if code := exitCode(t, pub, time.Second); code != 0 {
+				t.Fatalf("publisher on %s exited %d:\n%s", pubD.kind, code, pub.Output())
+			}
+		}
+	}
+	if code := exitCode(t, sub, time.Second); code != 0 {
 		dumpCounters(t, pubD)
 		dumpCounters(t, subD)
 		t.Fatalf("subscriber on %s exited %d:\n%s\npublisher on %s:\n%s", subD.kind, code, sub.Output(), pubD.kind, pub.Output())
