@@ -34,6 +34,10 @@ const (
 	// opened with port 0 (Linux's default ip_local_port_range).
 	ephemeralFirst = 32768
 	ephemeralLast  = 60999
+	// maxUDPPayload is the largest datagram Aeron sends (its
+	// MAX_UDP_PAYLOAD_LENGTH), which receive endpoints give as their
+	// MaxDatagram.
+	maxUDPPayload = 65504
 )
 
 // Backend is the DPDK backend on one port.
@@ -289,7 +293,13 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 	if _, dup := b.transports[local]; dup {
 		return nil, fmt.Errorf("dpdk open %s: endpoint already open", local)
 	}
-	if spec.MaxDatagram > b.maxPayload {
+	// A channel MTU the port cannot carry is refused here, where the
+	// publication is made, rather than at every Send. The largest UDP
+	// payload is what a receive endpoint asks for, meaning whatever
+	// arrives (a receiver cannot know its senders' MTU): it is accepted,
+	// and since nothing larger than the port's MTU arrives (the backend
+	// does not reassemble IP fragments) the buffers stop there.
+	if spec.MaxDatagram > b.maxPayload && spec.MaxDatagram < maxUDPPayload {
 		return nil, fmt.Errorf("dpdk open %s: datagrams of %d bytes do not fit the port's MTU (at most %d)", local, spec.MaxDatagram, b.maxPayload)
 	}
 	t := &transport{b: b, local: local, src: netip.AddrPortFrom(b.addr.Addr(), port), ttl: uint8(spec.MulticastTTL)}
@@ -297,7 +307,7 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		t.connect = netip.AddrPortFrom(spec.Connect.Addr().Unmap(), spec.Connect.Port())
 	}
 	maxDatagram := spec.MaxDatagram
-	if maxDatagram <= 0 {
+	if maxDatagram <= 0 || maxDatagram > b.maxPayload {
 		maxDatagram = b.maxPayload
 	}
 	t.side = make([]sideSlot, otherRingSlots)

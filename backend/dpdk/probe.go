@@ -2,6 +2,8 @@ package dpdk
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -95,6 +97,20 @@ func Probe(o backend.Options, c Config) backend.ProbeResult {
 		r.Mode = "PCI " + strings.Join(ready, ", ")
 	case configured:
 		r.Mode = "configured " + strings.Join(append(append([]string(nil), c.EAL.Allow...), c.EAL.VDevs...), " ")
+		problems, warnings := checkVdevs(c.EAL.VDevs, c.Address.Addr())
+		if dpdk.EALArgs() == nil && !c.EAL.NoHuge && host.HugepagesFree == 0 && err == nil {
+			problems = append(problems, "no free hugepages for EAL (set aeron.bypass.dpdk.no.huge=true for vdevs)")
+		}
+		for _, w := range warnings {
+			say("warning: %s", w)
+		}
+		if len(problems) > 0 {
+			for _, p := range problems {
+				say("%s", p)
+			}
+			r.Reason = strings.Join(says, "; ")
+			return r
+		}
 	default:
 		r.Reason = strings.Join(says, "; ")
 		return r
@@ -107,4 +123,34 @@ func Probe(o backend.Options, c Config) backend.ProbeResult {
 	r.Available = true
 	r.Reason = strings.Join(says, "; ")
 	return r
+}
+
+// checkVdevs looks at the Linux interfaces the configured vdevs sit on
+// (their iface= argument): one missing from this network namespace is a
+// problem (the vdev would fail when EAL probes it), and one that holds the
+// backend's own address in Linux is a warning, since Linux would answer
+// ARP for that address too.
+func checkVdevs(vdevs []string, own netip.Addr) (problems, warnings []string) {
+	for _, v := range vdevs {
+		name, args, _ := strings.Cut(v, ",")
+		for _, kv := range strings.Split(args, ",") {
+			key, iface, _ := strings.Cut(kv, "=")
+			if key != "iface" || iface == "" {
+				continue
+			}
+			ifc, err := net.InterfaceByName(iface)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("vdev %s: interface %s does not exist in this network namespace", name, iface))
+				continue
+			}
+			addrs, _ := ifc.Addrs()
+			for _, a := range addrs {
+				if p, err := netip.ParsePrefix(a.String()); err == nil && own.IsValid() && p.Addr() == own {
+					warnings = append(warnings, fmt.Sprintf("vdev %s: interface %s still holds %s in Linux, which answers ARP for it too (remove it: ip addr del %s dev %s)",
+						name, iface, own, p, iface))
+				}
+			}
+		}
+	}
+	return problems, warnings
 }

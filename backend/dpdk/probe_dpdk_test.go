@@ -46,7 +46,7 @@ func TestProbeRanksAboveXDPOnlyWithAReadyDevice(t *testing.T) {
 }
 
 func TestProbeWithConfiguredVdev(t *testing.T) {
-	c := Config{SysfsRoot: "testdata/sysfs-none", EAL: dpdk.EALConfig{NoHuge: true, VDevs: []string{"net_af_packet0,iface=eth0"}}}
+	c := Config{SysfsRoot: "testdata/sysfs-none", EAL: dpdk.EALConfig{NoHuge: true, VDevs: []string{"net_af_packet0,iface=lo"}}}
 	if r := Probe(backend.Options{}, c); r.Available || !strings.Contains(r.Reason, "no address") {
 		t.Fatalf("without address %+v", r)
 	}
@@ -54,5 +54,26 @@ func TestProbeWithConfiguredVdev(t *testing.T) {
 	r := Probe(backend.Options{}, c)
 	if !r.Available || r.Rank != rankConfigured || r.Rank <= 20 || !strings.Contains(r.Mode, "net_af_packet0") {
 		t.Fatalf("vdev %+v", r)
+	}
+}
+
+func TestProbeChecksConfiguredVdevs(t *testing.T) {
+	c := Config{SysfsRoot: "testdata/sysfs-none", Address: testAddress,
+		EAL: dpdk.EALConfig{NoHuge: true, VDevs: []string{"net_af_packet0,iface=abt-nosuch0"}}}
+	r := Probe(backend.Options{}, c)
+	if r.Available || !strings.Contains(r.Reason, "vdev net_af_packet0: interface abt-nosuch0 does not exist in this network namespace") {
+		t.Fatalf("missing interface %+v", r)
+	}
+	// sysfs-none has no hugepages: EAL cannot start without no-huge.
+	c.EAL = dpdk.EALConfig{VDevs: []string{"net_af_packet0,iface=lo"}}
+	r = Probe(backend.Options{}, c)
+	if r.Available || !strings.Contains(r.Reason, "set aeron.bypass.dpdk.no.huge=true for vdevs") {
+		t.Fatalf("without hugepages %+v", r)
+	}
+	// The interface still holds the backend's address in Linux.
+	c.EAL.NoHuge, c.Address = true, netip.MustParsePrefix("127.0.0.1/8")
+	r = Probe(backend.Options{}, c)
+	if !r.Available || !strings.Contains(r.Reason, "warning: vdev net_af_packet0: interface lo still holds 127.0.0.1 in Linux") {
+		t.Fatalf("address held by Linux %+v", r)
 	}
 }

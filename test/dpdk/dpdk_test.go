@@ -165,8 +165,15 @@ func TestNextHopResolution(t *testing.T) {
 	}
 }
 
-// capture opens a packet socket on the peer's veth.
+// capture opens a packet socket for IPv4 on the peer's veth.
 func capture(t *testing.T, h *netns.Host) int {
+	t.Helper()
+	return captureEther(t, h, unix.ETH_P_IP)
+}
+
+// captureEther opens a packet socket for one EtherType on the peer's veth,
+// its reads bounded by a 200 ms timeout.
+func captureEther(t *testing.T, h *netns.Host, etherType uint16) int {
 	t.Helper()
 	var fd int
 	if err := h.Run(func() error {
@@ -174,7 +181,7 @@ func capture(t *testing.T, h *netns.Host) int {
 		if err != nil {
 			return err
 		}
-		proto := int(htons(unix.ETH_P_IP))
+		proto := int(htons(etherType))
 		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto)
 		if err != nil {
 			return err

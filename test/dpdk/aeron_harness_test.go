@@ -1,0 +1,325 @@
+//go:build dpdk
+
+package dpdk
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
+	"github.com/aeron-bypass/aeron-bypass/test/netns"
+)
+
+// The Aeron-level tests run aeron-bypass built with the dpdk tag in
+// namespace a, its veth driven by a net_af_packet vdev and without a Linux
+// address, and Aeron's Java media driver on kernel UDP in namespace b.
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+
+	javaOnce  sync.Once
+	classDir  string
+	classpath string
+	javaErr   error
+)
+
+// removeBuilt deletes what the tests built once for all of them; TestMain
+// calls it after the tests ran.
+func removeBuilt() {
+	if binPath != "" && os.Getenv("AERON_BYPASS_BIN") == "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+	if classDir != "" {
+		_ = os.RemoveAll(classDir)
+	}
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// dpdkBinary is aeron-bypass with the DPDK backend: $AERON_BYPASS_BIN when
+// set (it must be built with -tags dpdk), else built once with go build
+// -tags dpdk into a temporary directory.
+func dpdkBinary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if p := os.Getenv("AERON_BYPASS_BIN"); p != "" {
+			binPath = p
+			return
+		}
+		dir, err := os.MkdirTemp("", "aeron-bypass-dpdk-bin")
+		if err != nil {
+			binErr = fmt.Errorf("temp dir for aeron-bypass: %w", err)
+			return
+		}
+		path := filepath.Join(dir, "aeron-bypass")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "dpdk", "-o", path, "./cmd/aeron-bypass")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			_ = os.RemoveAll(dir)
+			binErr = fmt.Errorf("go build -tags dpdk ./cmd/aeron-bypass: %w\n%s", err, out)
+			return
+		}
+		binPath = path
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// javaClasspath compiles the interop tests' Java programs (MixedSizes)
+// once, into a directory that outlives the first test.
+func javaClasspath(t testing.TB) string {
+	t.Helper()
+	javaOnce.Do(func() {
+		jar := aeronjava.Jar(t)
+		dir, err := os.MkdirTemp("", "aeron-bypass-dpdk-java")
+		if err != nil {
+			javaErr = err
+			return
+		}
+		classDir = dir
+		src, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "interop", "java", "*.java"))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "javac", append([]string{"-d", dir, "-cp", jar}, src...)...).CombinedOutput(); err != nil {
+			javaErr = fmt.Errorf("javac: %w\n%s", err, out)
+			return
+		}
+		classpath = dir + string(os.PathListSeparator) + jar
+	})
+	if javaErr != nil {
+		t.Fatal(javaErr)
+	}
+	return classpath
+}
+
+// aeronEnv is one veth: our driver on DPDK in a (owning ourAddr, the veth
+// without a Linux address), Aeron's Java driver on kernel UDP in b.
+type aeronEnv struct {
+	a, b *netns.Host
+	// mac is a's veth MAC, which the af_packet vdev sends from.
+	mac        string
+	ours, java *netDriver
+}
+
+// netDriver is a driver running inside one host.
+type netDriver struct {
+	kind string
+	host *netns.Host
+	dir  string
+	proc *aeronjava.Process
+}
+
+// ourAddr is the address the DPDK backend owns in namespace a: the
+// harness's own address for that end, taken off the veth.
+const ourAddr = dpdkAddr
+
+// setupAeron builds the link and starts both drivers; ourEnv and javaProps
+// are extra settings for each (AERON_* variables, Java properties).
+func setupAeron(t *testing.T, ourEnv []string, javaProps map[string]string) *aeronEnv {
+	t.Helper()
+	require(t)
+	bin := dpdkBinary(t)
+	cp := javaClasspath(t)
+	_ = cp
+	n := netns.New(t, netns.Options{})
+	e := &aeronEnv{a: n.Hosts[0], b: n.Hosts[1]}
+	if e.a.Addr().String() != ourAddr {
+		t.Fatalf("harness gave a %s, the tests expect %s", e.a.Addr(), ourAddr)
+	}
+	if _, err := e.a.Exec("ip", "addr", "flush", "dev", e.a.IfName()); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.a.Exec("cat", "/sys/class/net/"+e.a.IfName()+"/address")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mac = strings.TrimSpace(out)
+	e.java = startJavaDriver(t, e.b, javaProps)
+	e.ours = startOurDriver(t, bin, e.a, ourEnv)
+	return e
+}
+
+// driverBase is what both drivers get: one shared thread that backs off
+// when idle, so two drivers and their clients share the two cores.
+var driverBase = []string{
+	"AERON_THREADING_MODE=SHARED",
+	"AERON_SHARED_IDLE_STRATEGY=backoff",
+	"AERON_DIR_DELETE_ON_START=true",
+	"AERON_DIR_DELETE_ON_SHUTDOWN=true",
+	"AERON_IPC_TERM_BUFFER_LENGTH=1m",
+	"AERON_TERM_BUFFER_LENGTH=1m",
+}
+
+// startOurDriver runs aeron-bypass on the DPDK backend in h: the
+// af_packet vdev on h's veth, no hugepages, its own address and EAL file
+// prefix.
+func startOurDriver(t *testing.T, bin string, h *netns.Host, extra []string) *netDriver {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "aeron-"+h.Name)
+	prefix := fmt.Sprintf("abt-aeron-%d-%d", os.Getpid(), time.Now().UnixNano())
+	t.Cleanup(func() { _ = os.RemoveAll("/var/run/dpdk/" + prefix) })
+	env := append(append([]string(nil), driverBase...),
+		"AERON_BYPASS_BACKEND=dpdk",
+		"AERON_BYPASS_DPDK_VDEVS=net_af_packet0,iface="+h.IfName(),
+		"AERON_BYPASS_DPDK_NO_HUGE=true",
+		"AERON_BYPASS_DPDK_MEMORY=128m",
+		"AERON_BYPASS_DPDK_FILE_PREFIX="+prefix,
+		"AERON_BYPASS_DPDK_ADDRESS="+ourAddr+"/24",
+	)
+	name, argv := aeronjava.InNetns(h.Name, bin, "--aeron-dir", dir)
+	p := aeronjava.Start(t, append(env, extra...), name, argv...)
+	aeronjava.WaitForDriver(t, dir, p, 60*time.Second)
+	return &netDriver{kind: "aeron-bypass/dpdk", host: h, dir: dir, proc: p}
+}
+
+// startJavaDriver runs Aeron's Java media driver in h.
+func startJavaDriver(t *testing.T, h *netns.Host, props map[string]string) *netDriver {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "aeron-"+h.Name)
+	p := aeronjava.StartMediaDriverIn(t, h.Name, dir, props)
+	return &netDriver{kind: "java", host: h, dir: dir, proc: p}
+}
+
+// startJavaIn runs one of the Java programs inside a driver's host.
+func startJavaIn(t *testing.T, d *netDriver, main string, args ...string) *aeronjava.Process {
+	t.Helper()
+	props := map[string]string{"aeron.dir": d.dir}
+	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), props), main), args...)...)
+	return aeronjava.Start(t, nil, name, argv...)
+}
+
+// mixedExchange sends count seeded messages of mixed sizes, 0 bytes to
+// maxLen, from a publisher on pubD to a subscriber on subD, which checks
+// every one arrived once, in order, intact.
+func mixedExchange(t *testing.T, pubD, subD *netDriver, channel string, stream, count, maxLen int, seed int64) {
+	t.Helper()
+	common := []string{channel, fmt.Sprint(stream), fmt.Sprint(count), fmt.Sprint(seed), fmt.Sprint(maxLen), "90"}
+	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common...)...)
+	waitOutput(t, sub, "READY", 60*time.Second)
+	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, common...)...)
+	// A publisher that fails (its channel refused) ends the wait at once
+	// rather than leaving the subscriber to time out.
+	for deadline := time.Now().Add(120 * time.Second); !sub.Exited() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if pub.Exited() {
+			if code := exitCode(t, pub, time.Second); code != 0 {
+				t.Fatalf("publisher on %s exited %d:\n%s", pubD.kind, code, pub.Output())
+			}
+		}
+	}
+	if code := exitCode(t, sub, time.Second); code != 0 {
+		dumpCounters(t, pubD)
+		dumpCounters(t, subD)
+		t.Fatalf("subscriber on %s exited %d:\n%s\npublisher on %s:\n%s", subD.kind, code, sub.Output(), pubD.kind, pub.Output())
+	}
+	if code := exitCode(t, pub, 60*time.Second); code != 0 {
+		t.Fatalf("publisher on %s exited %d:\n%s", pubD.kind, code, pub.Output())
+	}
+	t.Logf("%s -> %s: %s", pubD.kind, subD.kind, strings.TrimSpace(sub.Output()))
+}
+
+// waitOutput waits until the process printed want.
+func waitOutput(t *testing.T, p *aeronjava.Process, want string, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(p.Output(), want) {
+			return
+		}
+		if p.Exited() {
+			t.Fatalf("process exited before printing %q:\n%s", want, p.Output())
+		}
+	}
+	t.Fatalf("no %q after %v:\n%s", want, timeout, p.Output())
+}
+
+// exitCode waits for a process and returns its exit code.
+func exitCode(t *testing.T, p *aeronjava.Process, timeout time.Duration) int {
+	t.Helper()
+	err, ok := p.Wait(timeout)
+	if !ok {
+		t.Fatalf("process still running after %v:\n%s", timeout, p.Output())
+	}
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+			return -int(st.Signal())
+		}
+		return ee.ExitCode()
+	}
+	t.Fatalf("wait: %v", err)
+	return -1
+}
+
+// systemCounters reads a driver's system counters by label, as AeronStat
+// shows them.
+func systemCounters(t *testing.T, d *netDriver) map[string]int64 {
+	t.Helper()
+	f, err := cnc.Open(d.dir)
+	if err != nil {
+		t.Fatalf("counters of %s: %v", d.kind, err)
+	}
+	defer f.Close()
+	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
+	out := map[string]int64{}
+	r.ForEach(func(id, typeID int32, _ []byte, label string) {
+		if typeID == counters.TypeSystem {
+			out[label] = r.CounterValue(id)
+		}
+	})
+	return out
+}
+
+// dumpCounters logs every non-zero counter of a driver, for failures.
+func dumpCounters(t *testing.T, d *netDriver) {
+	t.Helper()
+	f, err := cnc.Open(d.dir)
+	if err != nil {
+		t.Logf("counters of %s: %v", d.kind, err)
+		return
+	}
+	defer f.Close()
+	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
+	var b strings.Builder
+	r.ForEach(func(id, _ int32, _ []byte, label string) {
+		if v := r.CounterValue(id); v != 0 {
+			fmt.Fprintf(&b, "  %3d %20d  %s\n", id, v, label)
+		}
+	})
+	t.Logf("counters of %s on %s:\n%s", d.kind, d.host.Name, b.String())
+}
+
+// counterLabels lists the labels of a driver's allocated counters.
+func counterLabels(t *testing.T, d *netDriver) []string {
+	t.Helper()
+	f, err := cnc.Open(d.dir)
+	if err != nil {
+		t.Fatalf("counters of %s: %v", d.kind, err)
+	}
+	defer f.Close()
+	var labels []string
+	counters.NewReader(f.CountersMetadata(), f.CountersValues()).ForEach(func(_, _ int32, _ []byte, label string) {
+		labels = append(labels, label)
+	})
+	return labels
+}
