@@ -29,11 +29,16 @@ func TestProbeExplainsDPDK(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		out, err := a.Command(ctx, bin, append([]string{"probe"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("probe %s: %v\n%s", strings.Join(args, " "), err, out)
+		// Only standard output: the log (warnings about AERON_*
+		// variables that are not settings, say) goes to standard error
+		// and would break the JSON.
+		var stdout, stderr strings.Builder
+		cmd := a.Command(ctx, bin, append([]string{"probe"}, args...)...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("probe %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
 		}
-		return string(out)
+		return stdout.String()
 	}
 	dpdkLine := func(out string) string {
 		t.Helper()
