@@ -18,6 +18,11 @@
 // the kernel's neighbour table, so a peer's new MAC or failure is seen
 // without a look-up per send.
 //
+// Attached opens the program a running driver put on an interface, from
+// any process in its namespace, to read the program's counters (redirected
+// to AF_XDP, passed to Linux) and the endpoints it steers; the backend also
+// logs the counters when it closes.
+//
 // The probe checks capabilities (CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF or
 // CAP_SYS_ADMIN), the AF_XDP socket family, loading the program, the
 // configured interface and its MTU, and attaches the program and binds a
