@@ -33,6 +33,10 @@ test: lint java-deps unit race
 
 unit:
 	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
+ifneq ($(TAGS),)
+	# The build without libdpdk: DPDK's probe must say "not built in".
+	$(GO) test -count=1 ./backend/dpdk/... ./dpdk/...
+endif
 
 race:
 	$(GO) test $(GOFLAGS_TAGS) -race -count=1 -timeout $(TEST_TIMEOUT) -short $(RACE_PKGS)
@@ -45,6 +49,9 @@ fmt:
 
 vet:
 	$(GO) vet $(GOFLAGS_TAGS) ./...
+ifneq ($(TAGS),)
+	$(GO) vet ./...
+endif
 
 staticcheck:
 	$(STATICCHECK) $(GOFLAGS_TAGS) ./...
