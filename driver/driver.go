@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/errorlog"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/ringbuffer"
+	"github.com/aeron-bypass/aeron-bypass/driver/uri"
 )
 
 // Option changes how New builds a Driver.
@@ -185,6 +187,11 @@ func (d *Driver) chooseBackend() error {
 	b, err := f.New(opts)
 	if err != nil {
 		return fmt.Errorf("open backend %s: %w", chosen.Name, err)
+	}
+	// A backend that owns its addresses (DPDK) is where channels naming
+	// them as interface= live.
+	if owner, ok := b.(interface{ Address() netip.Prefix }); ok && owner.Address().IsValid() {
+		uri.SetBackendAddresses(owner.Address())
 	}
 	if wrap != nil {
 		b = wrap(b)

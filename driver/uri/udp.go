@@ -44,6 +44,19 @@ type ifAddr struct {
 	prefix    netip.Prefix
 	multicast bool
 	loopback  bool
+	backend   bool
+}
+
+// backendAddrs are addresses a network backend owns outside the kernel's
+// interfaces (DPDK takes its NIC away from Linux).
+var backendAddrs atomic.Pointer[[]netip.Prefix]
+
+// SetBackendAddresses makes interface= parameters and multicast interface
+// selection find addresses that a network backend owns instead of the
+// kernel, such as the DPDK backend's.
+func SetBackendAddresses(prefixes ...netip.Prefix) {
+	cp := append([]netip.Prefix(nil), prefixes...)
+	backendAddrs.Store(&cp)
 }
 
 // localInterfaces lists the host's addresses; tests replace it.
@@ -98,12 +111,22 @@ func findInterface(spec InterfaceSpec, v6 bool) (netip.Addr, int, error) {
 	if err != nil {
 		return netip.Addr{}, 0, err
 	}
+	if extra := backendAddrs.Load(); extra != nil {
+		for _, p := range *extra {
+			// Preferred over the kernel's: traffic on that address goes
+			// through the backend that owns it.
+			addrs = append(addrs, ifAddr{prefix: p, multicast: true, backend: true})
+		}
+	}
 	best, bestScore := -1, -1
 	for i, a := range addrs {
 		if a.prefix.Addr().Is6() != v6 || !want.Contains(a.prefix.Addr()) {
 			continue
 		}
 		score := 0
+		if a.backend {
+			score += 4
+		}
 		if a.multicast {
 			score += 2
 		}

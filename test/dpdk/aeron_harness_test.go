@@ -213,10 +213,19 @@ func startJavaIn(t *testing.T, d *netDriver, main string, args ...string) *aeron
 // every one arrived once, in order, intact.
 func mixedExchange(t *testing.T, pubD, subD *netDriver, channel string, stream, count, maxLen int, seed int64) {
 	t.Helper()
-	common := []string{channel, fmt.Sprint(stream), fmt.Sprint(count), fmt.Sprint(seed), fmt.Sprint(maxLen), "90"}
-	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common...)...)
+	mixedExchangeOn(t, pubD, subD, channel, channel, stream, count, maxLen, seed)
+}
+
+// mixedExchangeOn is mixedExchange with a channel for each side (multicast
+// names each side's interface).
+func mixedExchangeOn(t *testing.T, pubD, subD *netDriver, pubCh, subCh string, stream, count, maxLen int, seed int64) {
+	t.Helper()
+	args := func(ch string) []string {
+		return []string{ch, fmt.Sprint(stream), fmt.Sprint(count), fmt.Sprint(seed), fmt.Sprint(maxLen), "90"}
+	}
+	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, args(subCh)...)...)
 	waitOutput(t, sub, "READY", 60*time.Second)
-	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, common...)...)
+	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, args(pubCh)...)...)
 	// A publisher that fails (its channel refused) ends the wait at once
 	// rather than leaving the subscriber to time out.
 	for deadline := time.Now().Add(120 * time.Second); !sub.Exited() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {

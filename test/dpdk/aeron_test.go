@@ -119,3 +119,20 @@ func requireRecovery(t *testing.T, pubD, subD *netDriver, pubBefore, subBefore m
 		t.Fatalf("no recovery on record: NAKs sent %d, NAKs received %d, retransmits %d", naksSent, naksReceived, retransmits)
 	}
 }
+
+// TestAeronMulticastWithJava carries a 239.x multicast stream each way
+// between our driver on the DPDK backend, which joins the groups with its
+// own IGMP reports, and the Java driver on kernel UDP. interface= names the
+// address the backend owns, which no kernel interface holds.
+func TestAeronMulticastWithJava(t *testing.T) {
+	e := setupAeron(t, nil, nil)
+	peer := e.b.Addr()
+	ours := func(group string) string {
+		return fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, ourAddr)
+	}
+	java := func(group string) string {
+		return fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, peer)
+	}
+	mixedExchangeOn(t, e.ours, e.java, ours("239.255.9.1:40470"), java("239.255.9.1:40470"), 1005, 2000, 3000, 19)
+	mixedExchangeOn(t, e.java, e.ours, java("239.255.9.3:40472"), ours("239.255.9.3:40472"), 1006, 2000, 3000, 23)
+}
