@@ -146,16 +146,20 @@ func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, src netip.Add
 		return
 	}
 	heartbeat := hdr.FrameLength == 0
-	covered := int32(0)
+	length := 0
 	if !heartbeat {
-		var err error
-		if covered, err = protocol.ScanDataDatagram(b, int32(img.p.TermLength)); err != nil {
+		if _, err := protocol.ScanDataDatagram(b, int32(img.p.TermLength)); err != nil {
 			img.sys.InvalidPackets.Increment()
 			return
 		}
+		length = len(b)
 	}
 	packetPos := logbuffer.ComputePosition(hdr.TermID, hdr.TermOffset, img.bits, img.p.InitialTermID)
-	proposed := packetPos + int64(covered)
+	// The datagram's own length, not the term space a trailing PAD frame
+	// covers: a sender counts a PAD as its header against the flow-control
+	// limit, so the padding at a term's end would look like an overrun.
+	// The gap scan walks the PAD's full length anyway.
+	proposed := packetPos + int64(length)
 	if packetPos < img.lastSMPosition && proposed <= img.lastSMPosition {
 		img.sys.FlowControlUnderRuns.Increment()
 		img.trackConnection(src, nowNs, false)

@@ -216,3 +216,20 @@ func FuzzDatagram(f *testing.F) {
 		r.out.sent = r.out.sent[:0]
 	})
 }
+
+// A PAD frame at the end of a term counts as its header against the
+// window, as the sender counts it: its padding is no overrun.
+func TestTermEndPaddingIsNoOverrun(t *testing.T) {
+	r := newRig(t)
+	offset := int32(testTerm/2 - 32)
+	pad := make([]byte, protocol.DataHeaderLength)
+	protocol.DataHeader{FrameLength: testTerm - offset, Flags: protocol.FlagsUnfragmented, Type: protocol.TypePad,
+		TermOffset: offset, SessionID: testSession, StreamID: testStream, TermID: testInitial}.Encode(pad)
+	r.ep.onDatagram(pad, src, 1)
+	if n := r.sys.FlowControlOverRuns.Get(); n != 0 {
+		t.Fatalf("%d overruns for a term-end PAD inside the window", n)
+	}
+	if hwm := r.img.p.HWM.Get(); hwm != testTerm/2 {
+		t.Fatalf("hwm %d, want %d (the PAD header's end)", hwm, testTerm/2)
+	}
+}
