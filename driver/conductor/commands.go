@@ -110,7 +110,11 @@ func (c *Conductor) dispatch(typ int32, b []byte, hdr command.CorrelatedMessage)
 	case command.AddRcvDestination, command.RemoveRcvDestination, command.RemoveDestinationByID:
 		return coded(command.ErrNotSupported, "%s: multi-destination subscriptions and removal by id are not supported yet", command.CommandName(typ))
 	case command.RejectImage:
-		return coded(command.ErrNotSupported, "REJECT_IMAGE: rejecting images is not supported yet")
+		m, err := command.DecodeRejectImage(b)
+		if err != nil {
+			return malformed(typ, err)
+		}
+		return c.onRejectImage(m)
 	}
 	return coded(command.ErrUnknownCommandTypeID, "unknown command type id 0x%x", typ)
 }

@@ -128,6 +128,9 @@ func (c *Conductor) DoWork() (int, error) {
 		work += c.updatePublication(p, nowNs)
 	}
 	work += c.imageRequests.Drain(c.createImage)
+	if c.ctx.Sender != nil {
+		work += c.ctx.Sender.Errors.Drain(c.onPublicationError)
+	}
 	for _, p := range c.netPubs {
 		work += c.updateNetworkPublication(p)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/driver/lossdetect"
 	"github.com/aeron-bypass/aeron-bypass/driver/protocol"
 	"github.com/aeron-bypass/aeron-bypass/driver/receiver"
+	"github.com/aeron-bypass/aeron-bypass/driver/sender"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/driver/uri"
 )
@@ -468,4 +469,51 @@ func (c *Conductor) checkImages(nowNs int64) int {
 		i++
 	}
 	return work
+}
+
+// onRejectImage marks a network image rejected: its receiver drops the
+// stream and sends ERR frames with the reason instead of status messages.
+func (c *Conductor) onRejectImage(m command.RejectImageMessage) error {
+	for _, pi := range c.images {
+		if pi.correlationID != m.ImageCorrelationID {
+			continue
+		}
+		if pi.img.Rejected() {
+			return coded(command.ErrGenericError, "image %d is already rejected", m.ImageCorrelationID)
+		}
+		pi.img.Reject(string(m.Reason))
+		c.ctx.System.ImagesRejected.Increment()
+		c.log.Info("image rejected", "image", m.ImageCorrelationID, "session", pi.sessionID, "stream", pi.streamID, "reason", string(m.Reason))
+		n, err := command.EncodeOperationSucceeded(c.scratch, m.CorrelationID)
+		c.transmit(command.OnOperationSuccess, n, err)
+		return nil
+	}
+	for _, p := range c.publications {
+		if p.registrationID == m.ImageCorrelationID {
+			return coded(command.ErrNotSupported, "REJECT_IMAGE: image %d is an IPC publication; only network images can be rejected", m.ImageCorrelationID)
+		}
+	}
+	return coded(command.ErrGenericError, "REJECT_IMAGE: no image with correlation id %d", m.ImageCorrelationID)
+}
+
+// onPublicationError tells the clients of a publication that a receiver
+// sent it an ERR frame (ON_PUBLICATION_ERROR).
+func (c *Conductor) onPublicationError(e sender.PublicationError) {
+	f := command.PublicationErrorFrame{RegistrationID: e.RegistrationID, DestinationRegistrationID: -1, SessionID: e.SessionID,
+		StreamID: e.StreamID, ReceiverID: e.ReceiverID, GroupTag: e.GroupTag, SourcePort: e.Source.Port(),
+		ErrorCode: command.ErrorCode(e.Code), Message: []byte(e.Message)}
+	if a := e.Source.Addr().Unmap(); a.Is4() {
+		f.AddressType = command.AddressTypeIPv4
+		b := a.As4()
+		copy(f.SourceAddress[:], b[:])
+	} else {
+		f.AddressType = command.AddressTypeIPv6
+		f.SourceAddress = a.As16()
+	}
+	n, err := command.EncodePublicationError(c.scratch, &f)
+	c.transmit(command.OnPublicationError, n, err)
+	if c.ctx.Errors != nil {
+		c.ctx.Errors.Record(e.Code, fmt.Sprintf("receiver %d at %s sent an error frame for session %d stream %d: %s",
+			e.ReceiverID, e.Source, e.SessionID, e.StreamID, e.Message))
+	}
 }

@@ -88,6 +88,11 @@ type Image struct {
 	endOfStream      atomic.Bool
 	draining         atomic.Bool
 	released         atomic.Bool
+	// rejected is set by the conductor after rejectReason, so the
+	// receiver reads the reason once it sees the flag.
+	rejected     atomic.Bool
+	rejectReason []byte
+	errBuf       []byte
 }
 
 // NewImage prepares an image for the receiver.
@@ -137,12 +142,27 @@ func (img *Image) EndOfStream() bool { return img.endOfStream.Load() }
 // SetDraining makes status messages carry the EOS flag.
 func (img *Image) SetDraining() { img.draining.Store(true) }
 
+// Reject makes the image refuse its stream (a client's REJECT_IMAGE): data
+// is dropped, and instead of status messages the senders get ERR frames
+// with the reason, so they stop counting this receiver.
+func (img *Image) Reject(reason string) {
+	if len(reason) > protocol.MaxErrorTextLength {
+		reason = reason[:protocol.MaxErrorTextLength]
+	}
+	img.rejectReason = []byte(reason)
+	img.errBuf = make([]byte, protocol.ErrHeaderLength+protocol.MaxErrorTextLength+8)
+	img.rejected.Store(true)
+}
+
+// Rejected says a client rejected the image.
+func (img *Image) Rejected() bool { return img.rejected.Load() }
+
 // Released says the receiver has let go of the image.
 func (img *Image) Released() bool { return img.released.Load() }
 
 // insertPacket puts a DATA datagram (or heartbeat) into the log.
 func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, src netip.AddrPort, nowNs int64) {
-	if logbuffer.TermCount(hdr.TermID, img.p.InitialTermID) < 0 {
+	if logbuffer.TermCount(hdr.TermID, img.p.InitialTermID) < 0 || img.rejected.Load() {
 		return
 	}
 	heartbeat := hdr.FrameLength == 0
@@ -259,6 +279,13 @@ func (img *Image) trackRebuild(nowNs int64) int {
 // cubic congestion control, RTT measurements.
 func (img *Image) sendPendingStatus(nowNs int64) int {
 	work := 0
+	if img.rejected.Load() {
+		if nowNs >= img.smDeadlineNs {
+			img.sendErrorFrame(nowNs)
+			work++
+		}
+		return work
+	}
 	if nowNs >= img.smDeadlineNs {
 		img.sendStatusMessage(nowNs)
 		work++
@@ -293,6 +320,25 @@ func (img *Image) sendStatusMessage(nowNs int64) {
 	logbuffer.SetActiveTransportCount(img.meta, int32(img.liveConnections(nowNs)))
 }
 
+// sendErrorFrame tells the senders the image was rejected (error code
+// IMAGE_REJECTED with the client's reason), once per status message
+// interval.
+func (img *Image) sendErrorFrame(nowNs int64) {
+	ef := protocol.ErrorFrame{SessionID: img.p.SessionID, StreamID: img.p.StreamID, ReceiverID: img.ep.ReceiverID,
+		ErrorCode: imageRejectedCode, Text: img.rejectReason}
+	if img.ep.HasGroupTag {
+		ef.Flags, ef.GroupTag = protocol.ErrFlagHasGroupTag, img.ep.GroupTag
+	}
+	n := ef.Encode(img.errBuf)
+	if img.toConnections(img.errBuf[:n], nowNs) > 0 {
+		img.sys.ErrorFramesSent.Increment()
+	}
+	img.smDeadlineNs = nowNs + img.p.SMTimeoutNs
+}
+
+// imageRejectedCode is Aeron's IMAGE_REJECTED error code.
+const imageRejectedCode = 13
+
 func (img *Image) liveConnections(nowNs int64) int {
 	n := 0
 	for i := range img.conns {
@@ -320,6 +366,9 @@ func (img *Image) toConnections(b []byte, nowNs int64) int {
 // OnGapDetected implements lossdetect.Handler: NAK the gap, or fill it
 // with padding on an unreliable stream.
 func (img *Image) OnGapDetected(termID, termOffset, length int32) {
+	if img.rejected.Load() {
+		return
+	}
 	if !img.p.Reliable {
 		term := img.terms[logbuffer.IndexByTerm(img.p.InitialTermID, termID)]
 		if logbuffer.FillGap(term, logbuffer.DefaultFrameHeader(img.meta), termID, int(termOffset), int(length)) {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/driver/agent"
 	"github.com/aeron-bypass/aeron-bypass/driver/protocol"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/driver/uri"
@@ -48,6 +49,8 @@ type Endpoint struct {
 	pubs   map[uint64]*Publication
 	rx     []backend.Message
 	closed bool
+	// errors, when set, receives ERR frames for the conductor.
+	errors *agent.Queue[PublicationError]
 }
 
 // NewEndpoint wraps an opened transport for a send channel.
@@ -244,7 +247,7 @@ func (e *Endpoint) onFrame(b []byte, src netip.AddrPort, nowNs int64) {
 		}
 		e.sys.ErrorFramesReceived.Increment()
 		if p := e.pubs[key(e.ef.SessionID, e.ef.StreamID)]; p != nil {
-			p.onError(&e.ef, nowNs)
+			p.onError(&e.ef, src, nowNs)
 		}
 	case protocol.TypeResponseSetup:
 		// Response channels are not served; the frame is valid and ignored.

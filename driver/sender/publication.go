@@ -321,6 +321,16 @@ func (p *Publication) onRTTM(r *protocol.RTTM, src netip.AddrPort) {
 	p.ep.sendTo(p.rttm[:n], src)
 }
 
-func (p *Publication) onError(e *protocol.ErrorFrame, nowNs int64) {
+func (p *Publication) onError(e *protocol.ErrorFrame, src netip.AddrPort, nowNs int64) {
 	p.fc.OnError(e, nowNs)
+	if p.ep.errors == nil {
+		return
+	}
+	tag := int64(-1)
+	if e.Flags&protocol.ErrFlagHasGroupTag != 0 {
+		tag = e.GroupTag
+	}
+	// Rare, and the conductor needs its own copy of the text.
+	p.ep.errors.Offer(PublicationError{RegistrationID: p.p.RegistrationID, SessionID: p.p.SessionID, StreamID: p.p.StreamID,
+		ReceiverID: e.ReceiverID, GroupTag: tag, Source: src, Code: e.ErrorCode, Message: string(e.Text)})
 }

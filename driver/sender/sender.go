@@ -17,7 +17,10 @@ type Sender struct {
 	nanoClock func() int64
 	pollRatio int
 
-	commands   agent.Queue[func(*Sender)]
+	commands agent.Queue[func(*Sender)]
+	// Errors carries ERR frames from receivers to the conductor, which
+	// tells the publication's clients.
+	Errors     agent.Queue[PublicationError]
 	pubs       []*Publication
 	endpoints  []*Endpoint
 	roundRobin int
@@ -36,6 +39,7 @@ func (s *Sender) RoleName() string { return "sender" }
 
 // AddEndpoint hands a send endpoint to the sender.
 func (s *Sender) AddEndpoint(e *Endpoint) {
+	e.errors = &s.Errors
 	s.commands.Offer(func(s *Sender) { s.endpoints = append(s.endpoints, e) })
 }
 
@@ -123,6 +127,18 @@ func (s *Sender) DoWork() (int, error) {
 }
 
 func (s *Sender) apply(fn func(*Sender)) { fn(s) }
+
+// PublicationError is an ERR frame a receiver sent a publication.
+type PublicationError struct {
+	RegistrationID int64
+	SessionID      int32
+	StreamID       int32
+	ReceiverID     int64
+	GroupTag       int64 // -1 when the frame had none
+	Source         netip.AddrPort
+	Code           int32
+	Message        string
+}
 
 // OnClose closes the endpoints still open.
 func (s *Sender) OnClose() {

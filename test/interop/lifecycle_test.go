@@ -298,3 +298,37 @@ func TestCubicCongestionControl(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectImage has a subscriber reject its image: the receiving driver
+// sends ERR frames instead of status messages, and the publisher's client
+// hears of it through its driver (ON_PUBLICATION_ERROR).
+func TestRejectImage(t *testing.T) {
+	netns.Require(t)
+	for _, p := range pairs {
+		t.Run(pairName(p), func(t *testing.T) {
+			n := netns.New(t, netns.Options{})
+			a, b := n.Hosts[0], n.Hosts[1]
+			pubD := startDriverIn(t, a, p[0], nil)
+			subD := startDriverIn(t, b, p[1], nil)
+			ch := fmt.Sprintf("aeron:udp?endpoint=%s:40462", b.Addr())
+			sub := startJavaIn(t, subD, "Reject", "sub", ch, "1007", "30")
+			waitOutput(t, sub, "READY", 60*time.Second)
+			pub := startJavaIn(t, pubD, "Reject", "pub", ch, "1007", "30")
+			waitOutput(t, sub, "REJECTED", 30*time.Second)
+			if code := exitCode(t, pub, 40*time.Second); code != 0 || !strings.Contains(pub.Output(), "ERROR FRAME code=13 message=not wanted here") {
+				t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
+			}
+			if subD.kind == bypassDriver {
+				c := systemCounters(t, subD.dir)
+				if c["Images rejected"] != 1 || c["Error Frames sent"] == 0 {
+					t.Fatalf("our receiver: images rejected %d, error frames sent %d", c["Images rejected"], c["Error Frames sent"])
+				}
+			}
+			if pubD.kind == bypassDriver {
+				if n := systemCounters(t, pubD.dir)["Error Frames received"]; n == 0 {
+					t.Fatal("our sender counted no error frame")
+				}
+			}
+		})
+	}
+}
