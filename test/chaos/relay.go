@@ -364,10 +364,12 @@ func (s *scheduler) run(wg *sync.WaitGroup) {
 	}
 }
 
-// listenInNamespace opens a UDP socket in the relay's namespace, on a
-// thread of its own that is discarded afterwards (a goroutine that exits
-// locked takes its thread with it), so no other goroutine inherits the
-// namespace switch.
+// listenInNamespace opens a UDP socket in the relay's namespace on a
+// locked thread, and switches the thread back before unlocking it. A thread
+// that cannot switch back stays locked and goes with its goroutine. (Were
+// it the process's main thread, Go would keep it, and a namespace's
+// teardown, which kills every process whose main thread is inside, would
+// kill the test.)
 func (r *Relay) listenInNamespace(bind netip.AddrPort) (*net.UDPConn, error) {
 	type result struct {
 		c   *net.UDPConn
@@ -376,12 +378,21 @@ func (r *Relay) listenInNamespace(bind netip.AddrPort) (*net.UDPConn, error) {
 	ch := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			ch <- result{err: fmt.Errorf("current namespace: %w", err)}
+			return
+		}
+		defer orig.Close()
 		if err := netns.Set(r.ns); err != nil {
 			ch <- result{err: fmt.Errorf("enter namespace: %w", err)}
 			return
 		}
 		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(bind))
 		ch <- result{c, err}
+		if netns.Set(orig) == nil {
+			runtime.UnlockOSThread()
+		}
 	}()
 	res := <-ch
 	return res.c, res.err
