@@ -14,7 +14,10 @@ VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # The Java Aeron peers used by the interop tests (fetched from Maven Central).
 AERON_JAVA_VERSION ?= 1.51.0
 JAVA_DIR    := $(CURDIR)/.cache/java
-export AERON_ALL_JAR ?= $(JAVA_DIR)/aeron-all-$(AERON_JAVA_VERSION).jar
+AERON_ALL_JAR ?= $(JAVA_DIR)/aeron-all-$(AERON_JAVA_VERSION).jar
+# Only the tests need it in their environment: the driver under make run
+# would log it as an AERON_* variable it does not know.
+unit race bench: export AERON_ALL_JAR := $(AERON_ALL_JAR)
 # Packages whose tests do not busy-spin; the race detector runs on these.
 RACE_PKGS   ?= $(shell $(GO) list ./... | grep -v -e /test/ -e /cmd/)
 TEST_TIMEOUT ?= 20m
