@@ -11,12 +11,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
@@ -224,111 +221,24 @@ func mixedExchangeOn(t *testing.T, pubD, subD *netDriver, pubCh, subCh string, s
 		return []string{ch, fmt.Sprint(stream), fmt.Sprint(count), fmt.Sprint(seed), fmt.Sprint(maxLen), "90"}
 	}
 	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, args(subCh)...)...)
-	waitOutput(t, sub, "READY", 60*time.Second)
+	sub.WaitOutput(t, "READY", 60*time.Second)
 	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, args(pubCh)...)...)
 	// A publisher that fails (its channel refused) ends the wait at once
 	// rather than leaving the subscriber to time out.
 	for deadline := time.Now().Add(120 * time.Second); !sub.Exited() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if pub.Exited() {
-			if code := exitCode(t, pub, time.Second); code != 0 {
+			if code := pub.ExitCode(t, time.Second); code != 0 {
 				t.Fatalf("publisher on %s exited %d:\n%s", pubD.kind, code, pub.Output())
 			}
 		}
 	}
-	if code := exitCode(t, sub, time.Second); code != 0 {
-		dumpCounters(t, pubD)
-		dumpCounters(t, subD)
+	if code := sub.ExitCode(t, time.Second); code != 0 {
+		aeronjava.LogCounters(t, pubD.kind+" on "+pubD.host.Name, pubD.dir)
+		aeronjava.LogCounters(t, subD.kind+" on "+subD.host.Name, subD.dir)
 		t.Fatalf("subscriber on %s exited %d:\n%s\npublisher on %s:\n%s", subD.kind, code, sub.Output(), pubD.kind, pub.Output())
 	}
-	if code := exitCode(t, pub, 60*time.Second); code != 0 {
+	if code := pub.ExitCode(t, 60*time.Second); code != 0 {
 		t.Fatalf("publisher on %s exited %d:\n%s", pubD.kind, code, pub.Output())
 	}
 	t.Logf("%s -> %s: %s", pubD.kind, subD.kind, strings.TrimSpace(sub.Output()))
-}
-
-// waitOutput waits until the process printed want.
-func waitOutput(t *testing.T, p *aeronjava.Process, want string, timeout time.Duration) {
-	t.Helper()
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(p.Output(), want) {
-			return
-		}
-		if p.Exited() {
-			t.Fatalf("process exited before printing %q:\n%s", want, p.Output())
-		}
-	}
-	t.Fatalf("no %q after %v:\n%s", want, timeout, p.Output())
-}
-
-// exitCode waits for a process and returns its exit code.
-func exitCode(t *testing.T, p *aeronjava.Process, timeout time.Duration) int {
-	t.Helper()
-	err, ok := p.Wait(timeout)
-	if !ok {
-		t.Fatalf("process still running after %v:\n%s", timeout, p.Output())
-	}
-	if err == nil {
-		return 0
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
-			return -int(st.Signal())
-		}
-		return ee.ExitCode()
-	}
-	t.Fatalf("wait: %v", err)
-	return -1
-}
-
-// systemCounters reads a driver's system counters by label, as AeronStat
-// shows them.
-func systemCounters(t *testing.T, d *netDriver) map[string]int64 {
-	t.Helper()
-	f, err := cnc.Open(d.dir)
-	if err != nil {
-		t.Fatalf("counters of %s: %v", d.kind, err)
-	}
-	defer f.Close()
-	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
-	out := map[string]int64{}
-	r.ForEach(func(id, typeID int32, _ []byte, label string) {
-		if typeID == counters.TypeSystem {
-			out[label] = r.CounterValue(id)
-		}
-	})
-	return out
-}
-
-// dumpCounters logs every non-zero counter of a driver, for failures.
-func dumpCounters(t *testing.T, d *netDriver) {
-	t.Helper()
-	f, err := cnc.Open(d.dir)
-	if err != nil {
-		t.Logf("counters of %s: %v", d.kind, err)
-		return
-	}
-	defer f.Close()
-	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
-	var b strings.Builder
-	r.ForEach(func(id, _ int32, _ []byte, label string) {
-		if v := r.CounterValue(id); v != 0 {
-			fmt.Fprintf(&b, "  %3d %20d  %s\n", id, v, label)
-		}
-	})
-	t.Logf("counters of %s on %s:\n%s", d.kind, d.host.Name, b.String())
-}
-
-// counterLabels lists the labels of a driver's allocated counters.
-func counterLabels(t *testing.T, d *netDriver) []string {
-	t.Helper()
-	f, err := cnc.Open(d.dir)
-	if err != nil {
-		t.Fatalf("counters of %s: %v", d.kind, err)
-	}
-	defer f.Close()
-	var labels []string
-	counters.NewReader(f.CountersMetadata(), f.CountersValues()).ForEach(func(_, _ int32, _ []byte, label string) {
-		labels = append(labels, label)
-	})
-	return labels
 }

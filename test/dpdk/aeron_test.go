@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/aeron-bypass/aeron-bypass/backend/frame"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 )
 
 // TestAeronUnicastWithJava carries 3000 messages of 0 bytes to several
@@ -92,12 +93,12 @@ func TestAeronLossRecovery(t *testing.T) {
 		"AERON_UDP_CHANNEL_TRANSPORT_BINDINGS_LOSS_ARGS=rate=0.05|seed=41",
 	}, nil)
 	toJava := fmt.Sprintf("aeron:udp?endpoint=%s:40457|term-length=64k", e.b.Addr())
-	before := [2]map[string]int64{systemCounters(t, e.ours), systemCounters(t, e.java)}
+	before := [2]map[string]int64{aeronjava.SystemCounters(t, e.ours.dir), aeronjava.SystemCounters(t, e.java.dir)}
 	mixedExchange(t, e.ours, e.java, toJava, 1002, 3000, 4000, 13)
 	requireRecovery(t, e.ours, e.java, before[0], before[1])
 
 	toUs := fmt.Sprintf("aeron:udp?endpoint=%s:40456|term-length=64k", ourAddr)
-	before = [2]map[string]int64{systemCounters(t, e.ours), systemCounters(t, e.java)}
+	before = [2]map[string]int64{aeronjava.SystemCounters(t, e.ours.dir), aeronjava.SystemCounters(t, e.java.dir)}
 	mixedExchange(t, e.java, e.ours, toUs, 1001, 3000, 4000, 17)
 	requireRecovery(t, e.java, e.ours, before[1], before[0])
 }
@@ -107,15 +108,15 @@ func TestAeronLossRecovery(t *testing.T) {
 // received NAKs and retransmitted.
 func requireRecovery(t *testing.T, pubD, subD *netDriver, pubBefore, subBefore map[string]int64) {
 	t.Helper()
-	pub, sub := systemCounters(t, pubD), systemCounters(t, subD)
+	pub, sub := aeronjava.SystemCounters(t, pubD.dir), aeronjava.SystemCounters(t, subD.dir)
 	naksSent := sub["NAKs sent"] - subBefore["NAKs sent"]
 	naksReceived := pub["NAKs received"] - pubBefore["NAKs received"]
 	retransmits := pub["Retransmits sent"] - pubBefore["Retransmits sent"]
 	t.Logf("%s -> %s: subscriber side NAKs sent %d; publisher side NAKs received %d, retransmits sent %d",
 		pubD.kind, subD.kind, naksSent, naksReceived, retransmits)
 	if naksSent == 0 || naksReceived == 0 || retransmits == 0 {
-		dumpCounters(t, pubD)
-		dumpCounters(t, subD)
+		aeronjava.LogCounters(t, pubD.kind+" on "+pubD.host.Name, pubD.dir)
+		aeronjava.LogCounters(t, subD.kind+" on "+subD.host.Name, subD.dir)
 		t.Fatalf("no recovery on record: NAKs sent %d, NAKs received %d, retransmits %d", naksSent, naksReceived, retransmits)
 	}
 }

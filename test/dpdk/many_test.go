@@ -14,6 +14,7 @@ import (
 
 	"github.com/aeron-bypass/aeron-bypass/client"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 )
 
 // stream is one publication and the subscription that checks what it
@@ -117,8 +118,8 @@ func TestAeronManyChannels(t *testing.T) {
 			for _, s := range streams {
 				t.Logf("%s: sent %d, received %d, connected %v", s.name, s.sent, s.received, s.pub.IsConnected())
 			}
-			dumpCounters(t, e.ours)
-			dumpCounters(t, e.java)
+			aeronjava.LogCounters(t, e.ours.kind+" on "+e.ours.host.Name, e.ours.dir)
+			aeronjava.LogCounters(t, e.java.kind+" on "+e.java.host.Name, e.java.dir)
 			t.Fatal("streams incomplete after 90 s")
 		}
 		done = true
@@ -148,7 +149,7 @@ func TestAeronManyChannels(t *testing.T) {
 	// The send endpoints asked for 0.0.0.0:0: each got the backend's
 	// address and a port of its own.
 	ports := map[string]bool{}
-	for _, l := range counterLabels(t, e.ours) {
+	for _, l := range aeronjava.CounterLabels(t, e.ours.dir) {
 		if !strings.HasPrefix(l, "snd-channel:") {
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -115,42 +114,6 @@ func javaProps(dir string, extra ...string) map[string]string {
 func startJava(t *testing.T, props map[string]string, main string, args ...string) *aeronjava.Process {
 	t.Helper()
 	return aeronjava.Start(t, nil, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), props), main), args...)...)
-}
-
-// waitOutput waits until the process printed want.
-func waitOutput(t *testing.T, p *aeronjava.Process, want string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if strings.Contains(p.Output(), want) {
-			return
-		}
-		if p.Exited() {
-			t.Fatalf("process exited before printing %q:\n%s", want, p.Output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no %q after %v:\n%s", want, timeout, p.Output())
-}
-
-// exitCode waits for a process and returns its exit code.
-func exitCode(t *testing.T, p *aeronjava.Process, timeout time.Duration) int {
-	t.Helper()
-	err, ok := p.Wait(timeout)
-	if !ok {
-		t.Fatalf("process still running after %v:\n%s", timeout, p.Output())
-	}
-	if err == nil {
-		return 0
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
-			return -int(st.Signal())
-		}
-		return ee.ExitCode()
-	}
-	t.Fatalf("wait: %v", err)
-	return -1
 }
 
 // lines returns the process output lines holding substr.

@@ -10,7 +10,6 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/driver/command"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/broadcast"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm/ringbuffer"
 	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 )
@@ -22,7 +21,7 @@ func exchange(t *testing.T, dir, channel string, stream, count, maxLength int) {
 	props := javaProps(dir)
 	args := []string{channel, itoa(int64(stream)), itoa(int64(count)), "42", itoa(int64(maxLength)), "60"}
 	sub := startJava(t, props, "MixedSizes", append([]string{"sub"}, args...)...)
-	waitOutput(t, sub, "READY", 30*time.Second)
+	sub.WaitOutput(t, "READY", 30*time.Second)
 	pub := startJava(t, props, "MixedSizes", append([]string{"pub"}, args...)...)
 	// Whichever ends first decides: a subscriber that found a bad message
 	// fails the test at once instead of after the publisher's timeout.
@@ -33,10 +32,10 @@ func exchange(t *testing.T, dir, channel string, stream, count, maxLength int) {
 	if sub.Exited() && !strings.Contains(sub.Output(), "RECEIVED "+itoa(int64(count))) {
 		t.Fatalf("subscriber failed:\n%s\npublisher:\n%s", sub.Output(), pub.Output())
 	}
-	if code := exitCode(t, pub, 90*time.Second); code != 0 {
+	if code := pub.ExitCode(t, 90*time.Second); code != 0 {
 		t.Fatalf("publisher exit %d:\n%s", code, pub.Output())
 	}
-	if code := exitCode(t, sub, 90*time.Second); code != 0 || !strings.Contains(sub.Output(), "RECEIVED "+itoa(int64(count))) {
+	if code := sub.ExitCode(t, 90*time.Second); code != 0 || !strings.Contains(sub.Output(), "RECEIVED "+itoa(int64(count))) {
 		t.Fatalf("subscriber exit %d:\n%s", code, sub.Output())
 	}
 }
@@ -60,7 +59,7 @@ func TestBasicSamples(t *testing.T) {
 			props := javaProps(dir, "aeron.sample.channel", "aeron:ipc", "aeron.sample.messages", "3")
 			jar := aeronjava.Jar(t)
 			sub := aeronjava.Start(t, nil, "java", append(aeronjava.JavaArgs(jar, props), "io.aeron.samples.BasicSubscriber")...)
-			waitOutput(t, sub, "Subscribing to", 30*time.Second)
+			sub.WaitOutput(t, "Subscribing to", 30*time.Second)
 			out := aeronjava.Run(t, jar, props, 60*time.Second, "io.aeron.samples.BasicPublisher")
 			if n := len(lines(out, "yay!")); n != 3 {
 				t.Fatalf("publisher offered %d of 3:\n%s", n, out)
@@ -72,24 +71,9 @@ func TestBasicSamples(t *testing.T) {
 			if n := len(lines(sub.Output(), "Hello World!")); n != 3 {
 				t.Fatalf("subscriber got %d of 3:\n%s", n, sub.Output())
 			}
-			waitOutput(t, sub, "Unavailable image", 30*time.Second)
+			sub.WaitOutput(t, "Unavailable image", 30*time.Second)
 		})
 	}
-}
-
-// counterLabels reads the driver's counters as AeronStat does.
-func counterLabels(t *testing.T, dir string) []string {
-	t.Helper()
-	f, err := cnc.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	counters.NewReader(f.CountersMetadata(), f.CountersValues()).ForEach(func(_, _ int32, _ []byte, label string) {
-		out = append(out, label)
-	})
-	return out
 }
 
 // Aeron's AeronStat reads our counters: the system counters and the
@@ -99,7 +83,7 @@ func TestAeronStat(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			dir, _ := startDriver(t, kind, settings{})
 			hold := startJava(t, javaProps(dir), "HoldStream", "aeron:ipc", "3001", "60")
-			waitOutput(t, hold, "HOLDING", 30*time.Second)
+			hold.WaitOutput(t, "HOLDING", 30*time.Second)
 			stat := aeronjava.Start(t, nil, "java", append(aeronjava.JavaArgs(aeronjava.Jar(t), javaProps(dir)), "io.aeron.samples.AeronStat")...)
 			deadline := time.Now().Add(30 * time.Second)
 			want := []string{"Bytes sent", "Client liveness timeouts", "pub-pos", "pub-lmt: ", "sub-pos: ", "client-heartbeat"}
@@ -125,9 +109,9 @@ func TestKilledClientIsCleanedUp(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			dir, _ := startDriver(t, kind, settings{clientLiveness: 2 * time.Second})
 			hold := startJava(t, javaProps(dir), "HoldStream", "aeron:ipc", "4001", "120")
-			waitOutput(t, hold, "HOLDING", 30*time.Second)
+			hold.WaitOutput(t, "HOLDING", 30*time.Second)
 			has := func() bool {
-				for _, l := range counterLabels(t, dir) {
+				for _, l := range aeronjava.CounterLabels(t, dir) {
 					if strings.Contains(l, " 4001 aeron:ipc") {
 						return true
 					}
@@ -135,7 +119,7 @@ func TestKilledClientIsCleanedUp(t *testing.T) {
 				return false
 			}
 			if !has() {
-				t.Fatalf("no counters for stream 4001: %q", counterLabels(t, dir))
+				t.Fatalf("no counters for stream 4001: %q", aeronjava.CounterLabels(t, dir))
 			}
 			hold.Kill()
 			// Another client keeps working while the dead one times out.
@@ -145,7 +129,7 @@ func TestKilledClientIsCleanedUp(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 			}
 			if has() {
-				t.Fatalf("stream 4001 counters still allocated after the client died: %q", counterLabels(t, dir))
+				t.Fatalf("stream 4001 counters still allocated after the client died: %q", aeronjava.CounterLabels(t, dir))
 			}
 		})
 	}
@@ -158,9 +142,9 @@ func TestKilledDriverIsReported(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			dir, driver := startDriver(t, kind, settings{})
 			hold := startJava(t, javaProps(dir, "aeron.driver.timeout", "2000"), "HoldStream", "aeron:ipc", "5001", "120")
-			waitOutput(t, hold, "HOLDING", 30*time.Second)
+			hold.WaitOutput(t, "HOLDING", 30*time.Second)
 			driver.Kill()
-			if code := exitCode(t, hold, 30*time.Second); code != 4 || !strings.Contains(hold.Output(), "DRIVER_TIMEOUT") {
+			if code := hold.ExitCode(t, 30*time.Second); code != 4 || !strings.Contains(hold.Output(), "DRIVER_TIMEOUT") {
 				t.Fatalf("client exit %d, want a driver timeout:\n%s", code, hold.Output())
 			}
 		})

@@ -9,8 +9,7 @@ import (
 
 	"github.com/aeron-bypass/aeron-bypass/client"
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
 
@@ -218,7 +217,7 @@ func TestStreamLifecycle(t *testing.T) {
 
 func requireLabels(t *testing.T, d *netDriver, prefixes ...string) {
 	t.Helper()
-	labels := counterLabels(t, d.dir)
+	labels := aeronjava.CounterLabels(t, d.dir)
 	for _, p := range prefixes {
 		found := false
 		for _, l := range labels {
@@ -228,24 +227,6 @@ func requireLabels(t *testing.T, d *netDriver, prefixes ...string) {
 			t.Errorf("%s driver has no %q counter among %q", d.kind, p, labels)
 		}
 	}
-}
-
-// counterValue reads the first counter whose label starts with prefix.
-func counterValue(t *testing.T, dir, prefix string) (int64, bool) {
-	t.Helper()
-	f, err := cnc.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
-	v, found := int64(0), false
-	r.ForEach(func(id, _ int32, _ []byte, label string) {
-		if !found && strings.HasPrefix(label, prefix) {
-			v, found = r.CounterValue(id), true
-		}
-	})
-	return v, found
 }
 
 // TestCubicCongestionControl runs a cc=cubic subscription with RTT
@@ -289,8 +270,8 @@ func TestCubicCongestionControl(t *testing.T) {
 				time.Sleep(100 * time.Millisecond) // let RTT measurements happen
 			}
 			c.expect(t, 0, 2000, "c", 0)
-			rttNs, hasRTT := counterValue(t, subD.dir, "rcv-cc-cubic-rtt")
-			wnd, hasWnd := counterValue(t, subD.dir, "rcv-cc-cubic-wnd")
+			rttNs, hasRTT := aeronjava.CounterValue(t, subD.dir, "rcv-cc-cubic-rtt")
+			wnd, hasWnd := aeronjava.CounterValue(t, subD.dir, "rcv-cc-cubic-wnd")
 			t.Logf("%s receiver: cubic rtt %d ns (counter %v), window %d (counter %v)", subD.kind, rttNs, hasRTT, wnd, hasWnd)
 			if subD.kind == bypassDriver && (!hasRTT || !hasWnd || wnd <= 0 || rttNs <= 0) {
 				t.Fatalf("our receiver's cubic counters: rtt %d (%v), window %d (%v)", rttNs, hasRTT, wnd, hasWnd)
@@ -312,20 +293,20 @@ func TestRejectImage(t *testing.T) {
 			subD := startDriverIn(t, b, p[1], nil)
 			ch := fmt.Sprintf("aeron:udp?endpoint=%s:40462", b.Addr())
 			sub := startJavaIn(t, subD, "Reject", "sub", ch, "1007", "30")
-			waitOutput(t, sub, "READY", 60*time.Second)
+			sub.WaitOutput(t, "READY", 60*time.Second)
 			pub := startJavaIn(t, pubD, "Reject", "pub", ch, "1007", "30")
-			waitOutput(t, sub, "REJECTED", 30*time.Second)
-			if code := exitCode(t, pub, 40*time.Second); code != 0 || !strings.Contains(pub.Output(), "ERROR FRAME code=13 message=not wanted here") {
+			sub.WaitOutput(t, "REJECTED", 30*time.Second)
+			if code := pub.ExitCode(t, 40*time.Second); code != 0 || !strings.Contains(pub.Output(), "ERROR FRAME code=13 message=not wanted here") {
 				t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
 			}
 			if subD.kind == bypassDriver {
-				c := systemCounters(t, subD.dir)
+				c := aeronjava.SystemCounters(t, subD.dir)
 				if c["Images rejected"] != 1 || c["Error Frames sent"] == 0 {
 					t.Fatalf("our receiver: images rejected %d, error frames sent %d", c["Images rejected"], c["Error Frames sent"])
 				}
 			}
 			if pubD.kind == bypassDriver {
-				if n := systemCounters(t, pubD.dir)["Error Frames received"]; n == 0 {
+				if n := aeronjava.SystemCounters(t, pubD.dir)["Error Frames received"]; n == 0 {
 					t.Fatal("our sender counted no error frame")
 				}
 			}

@@ -5,36 +5,16 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/chaos"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
-
-// systemCounters reads a driver's counters by label, as AeronStat shows
-// them.
-func systemCounters(t *testing.T, dir string) map[string]int64 {
-	t.Helper()
-	f, err := cnc.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
-	out := map[string]int64{}
-	r.ForEach(func(id, typeID int32, _ []byte, label string) {
-		if typeID == counters.TypeSystem {
-			out[label] = r.CounterValue(id)
-		}
-	})
-	return out
-}
 
 // requireRecovery checks that the receiving driver NAKed and the sending
 // driver retransmitted.
 func requireRecovery(t *testing.T, pubD, subD *netDriver) {
 	t.Helper()
-	sent, recv := systemCounters(t, pubD.dir), systemCounters(t, subD.dir)
+	sent, recv := aeronjava.SystemCounters(t, pubD.dir), aeronjava.SystemCounters(t, subD.dir)
 	t.Logf("publisher side (%s): NAKs received %d, retransmits %d; subscriber side (%s): NAKs sent %d",
 		pubD.kind, sent["NAKs received"], sent["Retransmits sent"], subD.kind, recv["NAKs sent"])
 	if recv["NAKs sent"] == 0 || sent["NAKs received"] == 0 || sent["Retransmits sent"] == 0 {

@@ -3,12 +3,9 @@ package interop
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
@@ -83,14 +80,14 @@ func mixedExchange(t *testing.T, pubD, subD *netDriver, pubChannel, subChannel s
 		return []string{ch, "1001", fmt.Sprint(count), fmt.Sprint(seed), fmt.Sprint(maxLen), "90"}
 	}
 	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common(subChannel)...)...)
-	waitOutput(t, sub, "READY", 60*time.Second)
+	sub.WaitOutput(t, "READY", 60*time.Second)
 	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, common(pubChannel)...)...)
-	if code := exitCode(t, sub, 120*time.Second); code != 0 {
-		dumpCounters(t, pubD)
-		dumpCounters(t, subD)
+	if code := sub.ExitCode(t, 120*time.Second); code != 0 {
+		aeronjava.LogCounters(t, string(pubD.kind)+" on "+pubD.host.Name, pubD.dir)
+		aeronjava.LogCounters(t, string(subD.kind)+" on "+subD.host.Name, subD.dir)
 		t.Fatalf("subscriber exited %d:\n%s\npublisher:\n%s", code, sub.Output(), pub.Output())
 	}
-	if code := exitCode(t, pub, 60*time.Second); code != 0 {
+	if code := pub.ExitCode(t, 60*time.Second); code != 0 {
 		t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
 	}
 }
@@ -110,7 +107,7 @@ func TestUnicastAcrossLink(t *testing.T) {
 			// Nothing was lost, so a receiver of ours drops nothing as an
 			// overrun (term-end padding once looked like one).
 			if subD.kind == bypassDriver {
-				if n := systemCounters(t, subD.dir)["Flow control over runs"]; n != 0 {
+				if n := aeronjava.SystemCounters(t, subD.dir)["Flow control over runs"]; n != 0 {
 					t.Fatalf("%d flow-control overruns on a lossless link", n)
 				}
 			}
@@ -140,18 +137,18 @@ func fanOut(t *testing.T, pubD *netDriver, pubChannel string, pubProps map[strin
 	var subs []*aeronjava.Process
 	for _, ch := range subChannels {
 		s := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common(ch)...)...)
-		waitOutput(t, s, "READY", 60*time.Second)
+		s.WaitOutput(t, "READY", 60*time.Second)
 		subs = append(subs, s)
 	}
 	pub := startJavaWith(t, pubD, pubProps, "MixedSizes", append([]string{"pub"}, common(pubChannel)...)...)
 	for i, s := range subs {
-		if code := exitCode(t, s, 120*time.Second); code != 0 {
-			dumpCounters(t, pubD)
-			dumpCounters(t, subD)
+		if code := s.ExitCode(t, 120*time.Second); code != 0 {
+			aeronjava.LogCounters(t, string(pubD.kind)+" on "+pubD.host.Name, pubD.dir)
+			aeronjava.LogCounters(t, string(subD.kind)+" on "+subD.host.Name, subD.dir)
 			t.Fatalf("subscriber %d exited %d:\n%s\npublisher:\n%s", i, code, s.Output(), pub.Output())
 		}
 	}
-	if code := exitCode(t, pub, 60*time.Second); code != 0 {
+	if code := pub.ExitCode(t, 60*time.Second); code != 0 {
 		t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
 	}
 }
@@ -211,23 +208,4 @@ func TestMultiDestinationCast(t *testing.T) {
 			})
 		}
 	}
-}
-
-// dumpCounters logs every non-zero counter of a driver, for failures.
-func dumpCounters(t *testing.T, d *netDriver) {
-	t.Helper()
-	f, err := cnc.Open(d.dir)
-	if err != nil {
-		t.Logf("counters of %s: %v", d.kind, err)
-		return
-	}
-	defer f.Close()
-	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
-	var b strings.Builder
-	r.ForEach(func(id, _ int32, _ []byte, label string) {
-		if v := r.CounterValue(id); v != 0 {
-			fmt.Fprintf(&b, "  %3d %20d  %s\n", id, v, label)
-		}
-	})
-	t.Logf("counters of %s on %s:\n%s", d.kind, d.host.Name, b.String())
 }

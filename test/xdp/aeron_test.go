@@ -11,6 +11,7 @@ import (
 
 	xdpb "github.com/aeron-bypass/aeron-bypass/backend/xdp"
 	"github.com/aeron-bypass/aeron-bypass/bpf"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
 
@@ -130,7 +131,7 @@ func TestAeronOverXDP(t *testing.T) {
 			})
 			// The Java driver's counters first: whatever it sent had
 			// reached our program by the time the program is read.
-			jc := systemCounters(t, java.dir)
+			jc := aeronjava.SystemCounters(t, java.dir)
 			time.Sleep(100 * time.Millisecond)
 			st, _ := xdpView(t, a)
 			udpDelta, javaUDPDelta := udpIn(t, a)-udpBefore, udpIn(t, b)-javaUDPBefore
@@ -178,7 +179,7 @@ func TestAeronXDPDriverKilled(t *testing.T) {
 	ch := fmt.Sprintf("aeron:udp?endpoint=%s:40456|term-length=64k", a.Addr())
 	mixedExchange(t, java, ours, ch, ch, 500, 4000, 41, nil)
 	sub := startJavaIn(t, ours, "MixedSizes", "sub", ch, "1001", "500", "43", "4000", "60")
-	waitOutput(t, sub, "READY", 60*time.Second)
+	sub.WaitOutput(t, "READY", 60*time.Second)
 	waitSteered(t, a, "the subscription's endpoint", func(eps []netip.AddrPort) bool { return len(eps) == 1 })
 	if out, _ := a.Exec("ip", "-d", "link", "show", "dev", a.IfName()); !strings.Contains(out, "prog/xdp") {
 		t.Fatalf("no XDP program while the driver runs:\n%s", out)
@@ -237,7 +238,7 @@ func TestAeronOverXDPWithLoss(t *testing.T) {
 			ch := fmt.Sprintf("aeron:udp?endpoint=%s:40456|term-length=64k", subD.host.Addr())
 			udpBefore := udpIn(t, a)
 			mixedExchange(t, pubD, subD, ch, ch, 3000, 4000, int64(17+i), nil)
-			sent, recv := systemCounters(t, pubD.dir), systemCounters(t, subD.dir)
+			sent, recv := aeronjava.SystemCounters(t, pubD.dir), aeronjava.SystemCounters(t, subD.dir)
 			st, _ := xdpView(t, a)
 			t.Logf("publisher (%s): NAKs received %d, retransmits %d; subscriber (%s): NAKs sent %d; xdp redirected %d",
 				pubD.name, sent["NAKs received"], sent["Retransmits sent"], subD.name, recv["NAKs sent"], st.Redirected)

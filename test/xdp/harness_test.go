@@ -11,12 +11,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/cnc"
-	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
@@ -113,72 +110,19 @@ func mixedExchange(t *testing.T, pubD, subD *netDriver, pubChannel, subChannel s
 		return []string{ch, "1001", fmt.Sprint(count), fmt.Sprint(seed), fmt.Sprint(maxLen), "60"}
 	}
 	sub := startJavaIn(t, subD, "MixedSizes", append([]string{"sub"}, common(subChannel)...)...)
-	waitOutput(t, sub, "READY", 60*time.Second)
+	sub.WaitOutput(t, "READY", 60*time.Second)
 	start := time.Now()
 	pub := startJavaIn(t, pubD, "MixedSizes", append([]string{"pub"}, common(pubChannel)...)...)
 	if during != nil {
 		during()
 	}
-	if code := exitCode(t, sub, 90*time.Second); code != 0 {
+	if code := sub.ExitCode(t, 90*time.Second); code != 0 {
 		t.Fatalf("subscriber exited %d:\n%s\npublisher:\n%s", code, sub.Output(), pub.Output())
 	}
-	if code := exitCode(t, pub, 30*time.Second); code != 0 {
+	if code := pub.ExitCode(t, 30*time.Second); code != 0 {
 		t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
 	}
 	t.Logf("%d messages %s -> %s in %v (JVM start included)", count, pubD.name, subD.name, time.Since(start).Round(time.Millisecond))
-}
-
-// waitOutput waits until the process printed want.
-func waitOutput(t *testing.T, p *aeronjava.Process, want string, timeout time.Duration) {
-	t.Helper()
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(p.Output(), want) {
-			return
-		}
-		if p.Exited() {
-			t.Fatalf("process exited before printing %q:\n%s", want, p.Output())
-		}
-	}
-	t.Fatalf("no %q after %v:\n%s", want, timeout, p.Output())
-}
-
-// exitCode waits for a process and returns its exit code.
-func exitCode(t *testing.T, p *aeronjava.Process, timeout time.Duration) int {
-	t.Helper()
-	err, ok := p.Wait(timeout)
-	if !ok {
-		t.Fatalf("process still running after %v:\n%s", timeout, p.Output())
-	}
-	if err == nil {
-		return 0
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
-			return -int(st.Signal())
-		}
-		return ee.ExitCode()
-	}
-	t.Fatalf("wait: %v", err)
-	return -1
-}
-
-// systemCounters reads a driver's system counters by label, as AeronStat
-// shows them.
-func systemCounters(t *testing.T, dir string) map[string]int64 {
-	t.Helper()
-	f, err := cnc.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := counters.NewReader(f.CountersMetadata(), f.CountersValues())
-	out := map[string]int64{}
-	r.ForEach(func(id, typeID int32, _ []byte, label string) {
-		if typeID == counters.TypeSystem {
-			out[label] = r.CounterValue(id)
-		}
-	})
-	return out
 }
 
 // lossProps tell a driver to lose 5% of the datagrams it sends and
