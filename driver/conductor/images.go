@@ -100,29 +100,13 @@ func (c *Conductor) receiveEndpointFor(u *uri.URI, ch *uri.UDPChannel, correlati
 	if ch.Multicast {
 		spec.Interface = ch.LocalData.Addr()
 	}
-	t, err := c.ctx.Backend.Open(spec)
+	gtag, hasTag, err := c.groupTag(u)
 	if err != nil {
-		return nil, coded(command.ErrGenericError, "%s: open receive endpoint on %s: %v", u.String(), spec.Local, err)
+		return nil, err
 	}
-	status, err := c.ctx.Counters.AllocateChannelStatus(counters.TypeReceiveChannelStatus, counters.NameReceiveChannelStatus, correlationID,
-		u.String()+" "+t.LocalAddr().String())
+	t, status, err := c.openChannelEndpoint(u, spec, counters.TypeReceiveChannelStatus, counters.NameReceiveChannelStatus, correlationID)
 	if err != nil {
-		t.Close()
-		return nil, coded(command.ErrGenericError, "allocate rcv-channel: %v", err)
-	}
-	status.Set(channelActive)
-	gtag, hasTag, err := u.GroupTagParam()
-	if err == nil && !hasTag && c.cfg.ReceiverGroupTag != "" {
-		gtag, err = strconv.ParseInt(c.cfg.ReceiverGroupTag, 10, 64)
-		hasTag = err == nil
-		if err != nil {
-			err = fmt.Errorf("aeron.receiver.group.tag=%q is not a number", c.cfg.ReceiverGroupTag)
-		}
-	}
-	if err != nil {
-		t.Close()
-		c.ctx.Counters.Free(status.ID())
-		return nil, coded(command.ErrInvalidChannel, "%v", err)
+		return nil, err
 	}
 	ep := receiver.NewEndpoint(receiver.EndpointParams{
 		Channel: ch, Transport: t, System: c.ctx.System, Requester: c.ImageRequester(),
@@ -142,9 +126,25 @@ func (c *Conductor) releaseReceiveEndpoint(re *receiveEndpoint) {
 		return
 	}
 	delete(c.recvEndpoints, re.canonical)
-	re.ep.Status.Set(channelClosing)
-	c.ctx.Counters.Free(re.ep.Status.ID())
+	c.closeChannelStatus(re.ep.Status)
 	c.ctx.Receiver.RemoveEndpoint(re.ep)
+}
+
+// groupTag is the tag a receive endpoint puts in its status messages:
+// the channel's gtag, else aeron.receiver.group.tag, else none.
+func (c *Conductor) groupTag(u *uri.URI) (int64, bool, error) {
+	gtag, hasTag, err := u.GroupTagParam()
+	if err != nil {
+		return 0, false, coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if hasTag || c.cfg.ReceiverGroupTag == "" {
+		return gtag, hasTag, nil
+	}
+	gtag, err = strconv.ParseInt(c.cfg.ReceiverGroupTag, 10, 64)
+	if err != nil {
+		return 0, false, coded(command.ErrInvalidChannel, "aeron.receiver.group.tag=%q is not a number", c.cfg.ReceiverGroupTag)
+	}
+	return gtag, true, nil
 }
 
 // addNetworkSubscription registers an aeron:udp subscription.
@@ -226,17 +226,12 @@ func (c *Conductor) linkExistingImages(s *subscription) {
 }
 
 func (c *Conductor) linkImage(s *subscription, pi *publicationImage, join int64) {
-	pos, err := c.ctx.Counters.AllocateSubscriberPosition(s.registrationID, s.clientID, pi.sessionID, pi.streamID, s.channel, join)
-	if err != nil {
-		c.recordError(command.ErrGenericError, "allocate sub-pos for subscription "+strconv.FormatInt(s.registrationID, 10)+": "+err.Error())
+	pos, ok := c.subscriberPosition(s, pi.correlationID, pi.sessionID, pi.streamID, join)
+	if !ok {
 		return
 	}
-	c.ctx.Counters.SetCounterReferenceID(pos.ID(), pi.correlationID)
-	pos.Set(join)
 	pi.links = append(pi.links, &imageLink{sub: s, position: pos})
-	n, err := command.EncodeAvailableImage(c.scratch, pi.correlationID, pi.sessionID, pi.streamID, s.registrationID,
-		pos.ID(), pi.logPath, pi.source)
-	c.transmit(command.OnAvailableImage, n, err)
+	c.announceImage(s, pi.correlationID, pi.sessionID, pi.streamID, pos, pi.logPath, pi.source)
 }
 
 func (c *Conductor) publishSubscribers(pi *publicationImage) {

@@ -125,17 +125,10 @@ func (c *Conductor) sendEndpointFor(u *uri.URI, ch *uri.UDPChannel, correlationI
 		// that receiver's control frames are accepted.
 		spec.Connect = ch.RemoteData
 	}
-	t, err := c.ctx.Backend.Open(spec)
+	t, status, err := c.openChannelEndpoint(u, spec, counters.TypeSendChannelStatus, counters.NameSendChannelStatus, correlationID)
 	if err != nil {
-		return nil, coded(command.ErrGenericError, "%s: open send endpoint on %s: %v", u.String(), spec.Local, err)
+		return nil, err
 	}
-	status, err := c.ctx.Counters.AllocateChannelStatus(counters.TypeSendChannelStatus, counters.NameSendChannelStatus, correlationID,
-		u.String()+" "+t.LocalAddr().String())
-	if err != nil {
-		t.Close()
-		return nil, coded(command.ErrGenericError, "allocate snd-channel: %v", err)
-	}
-	status.Set(channelActive)
 	ep := sender.NewEndpoint(ch, t, c.ctx.System, c.ctx.Backend.BatchSize())
 	ep.Status = status
 	se := &sendEndpoint{canonical: ch.Canonical, ep: ep}
@@ -151,9 +144,30 @@ func (c *Conductor) releaseSendEndpoint(se *sendEndpoint) {
 		return
 	}
 	delete(c.sendEndpoints, se.canonical)
-	se.ep.Status.Set(channelClosing)
-	c.ctx.Counters.Free(se.ep.Status.ID())
+	c.closeChannelStatus(se.ep.Status)
 	c.ctx.Sender.RemoveEndpoint(se.ep)
+}
+
+// openChannelEndpoint opens a channel endpoint's transport and its
+// channel status counter (snd-channel or rcv-channel), set ACTIVE once the
+// transport is bound.
+func (c *Conductor) openChannelEndpoint(u *uri.URI, spec backend.Spec, statusType int32, statusName string, correlationID int64) (backend.Transport, counters.Counter, error) {
+	t, err := c.ctx.Backend.Open(spec)
+	if err != nil {
+		return nil, counters.Counter{}, coded(command.ErrGenericError, "%s: open %s endpoint on %s: %v", u.String(), statusName, spec.Local, err)
+	}
+	status, err := c.ctx.Counters.AllocateChannelStatus(statusType, statusName, correlationID, u.String()+" "+t.LocalAddr().String())
+	if err != nil {
+		t.Close()
+		return nil, counters.Counter{}, coded(command.ErrGenericError, "allocate %s: %v", statusName, err)
+	}
+	status.Set(channelActive)
+	return t, status, nil
+}
+
+func (c *Conductor) closeChannelStatus(status counters.Counter) {
+	status.Set(channelClosing)
+	c.ctx.Counters.Free(status.ID())
 }
 
 func (c *Conductor) onAddNetworkPublication(m command.PublicationMessage, exclusive bool, u *uri.URI) error {
@@ -507,18 +521,12 @@ func (s *subscription) spies(p *networkPublication) bool {
 // linkSpy gives a spy an image of a local network publication, starting
 // at what the sender has sent.
 func (c *Conductor) linkSpy(s *subscription, p *networkPublication) {
-	join := p.sndPos.Get()
-	pos, err := c.ctx.Counters.AllocateSubscriberPosition(s.registrationID, s.clientID, p.sessionID, p.streamID, s.channel, join)
-	if err != nil {
-		c.recordError(command.ErrGenericError, "allocate sub-pos for spy "+strconv.FormatInt(s.registrationID, 10)+": "+err.Error())
+	pos, ok := c.subscriberPosition(s, p.registrationID, p.sessionID, p.streamID, p.sndPos.Get())
+	if !ok {
 		return
 	}
-	c.ctx.Counters.SetCounterReferenceID(pos.ID(), p.registrationID)
-	pos.Set(join)
 	p.spies = append(p.spies, &subscriberLink{sub: s, position: pos})
-	n, err := command.EncodeAvailableImage(c.scratch, p.registrationID, p.sessionID, p.streamID, s.registrationID,
-		pos.ID(), p.logPath, "aeron:ipc")
-	c.transmit(command.OnAvailableImage, n, err)
+	c.announceImage(s, p.registrationID, p.sessionID, p.streamID, pos, p.logPath, "aeron:ipc")
 }
 
 func (c *Conductor) spiesDrained(p *networkPublication, producer int64) bool {

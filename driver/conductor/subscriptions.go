@@ -6,6 +6,7 @@ import (
 
 	"github.com/aeron-bypass/aeron-bypass/driver/command"
 	"github.com/aeron-bypass/aeron-bypass/driver/logbuffer"
+	"github.com/aeron-bypass/aeron-bypass/driver/shm/counters"
 	"github.com/aeron-bypass/aeron-bypass/driver/uri"
 )
 
@@ -107,24 +108,37 @@ func (c *Conductor) joinPosition(p *ipcPublication) int64 {
 
 // link gives a subscription an image of a publication.
 func (c *Conductor) link(s *subscription, p *ipcPublication) {
-	join := c.joinPosition(p)
-	pos, err := c.ctx.Counters.AllocateSubscriberPosition(s.registrationID, s.clientID, p.sessionID, p.streamID, s.channel, join)
-	if err != nil {
-		c.recordError(command.ErrGenericError, "allocate sub-pos for subscription "+strconv.FormatInt(s.registrationID, 10)+": "+err.Error())
+	pos, ok := c.subscriberPosition(s, p.registrationID, p.sessionID, p.streamID, c.joinPosition(p))
+	if !ok {
 		return
 	}
-	c.ctx.Counters.SetCounterReferenceID(pos.ID(), p.registrationID)
-	pos.Set(join)
 	l := &subscriberLink{sub: s, position: pos, lastNs: c.ctx.NanoClock()}
 	p.subscribers = append(p.subscribers, l)
 	logbuffer.SetIsConnected(p.log.Meta(), true)
 	c.notifyAvailable(p, l)
 }
 
-func (c *Conductor) notifyAvailable(p *ipcPublication, l *subscriberLink) {
-	n, err := command.EncodeAvailableImage(c.scratch, p.registrationID, p.sessionID, p.streamID, l.sub.registrationID,
-		l.position.ID(), p.logPath, "aeron:ipc")
+// subscriberPosition allocates a subscription's sub-pos on a log (an IPC
+// or network publication, or an image) at its join position.
+func (c *Conductor) subscriberPosition(s *subscription, registrationID int64, sessionID, streamID int32, join int64) (counters.Counter, bool) {
+	pos, err := c.ctx.Counters.AllocateSubscriberPosition(s.registrationID, s.clientID, sessionID, streamID, s.channel, join)
+	if err != nil {
+		c.recordError(command.ErrGenericError, "allocate sub-pos for subscription "+strconv.FormatInt(s.registrationID, 10)+": "+err.Error())
+		return counters.Counter{}, false
+	}
+	c.ctx.Counters.SetCounterReferenceID(pos.ID(), registrationID)
+	pos.Set(join)
+	return pos, true
+}
+
+// announceImage tells a subscription's client it has an image to read.
+func (c *Conductor) announceImage(s *subscription, registrationID int64, sessionID, streamID int32, pos counters.Counter, logPath, source string) {
+	n, err := command.EncodeAvailableImage(c.scratch, registrationID, sessionID, streamID, s.registrationID, pos.ID(), logPath, source)
 	c.transmit(command.OnAvailableImage, n, err)
+}
+
+func (c *Conductor) notifyAvailable(p *ipcPublication, l *subscriberLink) {
+	c.announceImage(l.sub, p.registrationID, p.sessionID, p.streamID, l.position, p.logPath, "aeron:ipc")
 }
 
 func (c *Conductor) notifyUnavailable(p *ipcPublication, l *subscriberLink) {
