@@ -562,8 +562,10 @@ func (b *Backend) control(f []byte) {
 		if forUs && a.Op == frame.ARPRequest {
 			reply := frame.ARP{Op: frame.ARPReply, SenderMAC: b.mac, SenderIP: b.addr.Addr(), TargetMAC: a.SenderMAC, TargetIP: a.SenderIP}
 			if n, err := frame.BuildARP(b.ctrlFrame, b.mac, a.SenderMAC, &reply); err == nil {
-				b.sendControl(b.ctrlFrame[:n])
+				// Counted before it leaves: once the peer has the
+				// answer, anyone reading the counters must see it.
 				b.stats.arpOut.Add(1)
+				b.sendControl(b.ctrlFrame[:n])
 			}
 		}
 		return
@@ -578,8 +580,8 @@ func (b *Backend) control(f []byte) {
 			return
 		}
 		if n, err := frame.BuildEchoReply(b.ctrlFrame, b.mac, p, uint16(b.ipID.Add(1))); err == nil {
-			b.sendControl(b.ctrlFrame[:n])
 			b.stats.echo.Add(1)
+			b.sendControl(b.ctrlFrame[:n])
 		}
 	case frame.ProtocolIGMP:
 		if frame.ParseIGMP(p, &b.igmp) != nil || b.igmp.Type != frame.IGMPQuery {
