@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/binary"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -16,7 +17,7 @@ import (
 
 // launchOverMemory runs our driver on the in-memory backend, so aeron:udp
 // channels go through the sender and receiver agents without a kernel.
-func launchOverMemory(t testing.TB, opts backendtest.Options) *EmbeddedDriver {
+func launchOverMemory(t testing.TB, opts backendtest.Options, mods ...func(*config.Config)) *EmbeddedDriver {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Dir = filepath.Join(t.TempDir(), "aeron")
@@ -26,6 +27,9 @@ func launchOverMemory(t testing.TB, opts backendtest.Options) *EmbeddedDriver {
 	// runs with GOMAXPROCS=1, and a spinning agent would hold the only
 	// one until preempted.
 	cfg.SharedIdleStrategy = "backoff"
+	for _, m := range mods {
+		m(&cfg)
+	}
 	e, err := LaunchEmbedded(cfg, driver.WithBackend(backendtest.New(backendtest.NewNetwork(opts))))
 	if err != nil {
 		t.Fatalf("launch our driver: %v", err)
@@ -142,5 +146,68 @@ func TestSpyOnNetworkPublication(t *testing.T) {
 	case <-gone:
 	case <-time.After(10 * time.Second):
 		t.Fatal("spy image not withdrawn after the publication closed")
+	}
+}
+
+// TestSpiesSimulateConnection: with ssc=true a spy alone connects a
+// network publication and keeps it moving, through several terms, with
+// nobody on the network; without it the same spy leaves the publication
+// unconnected.
+func TestSpiesSimulateConnection(t *testing.T) {
+	e := launchOverMemory(t, backendtest.Options{})
+	c := connect(t, e.Dir(), nil)
+	plain := "aeron:udp?endpoint=127.0.0.1:40126"
+	ssc := plain + "|ssc=true"
+	spy, err := c.AddSubscription(ctxT(t), "aeron-spy:"+plain, 1022)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := c.AddPublication(ctxT(t), ssc, 1022)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "connected through the spy alone", func() bool { return pub.IsConnected() && spy.ImageCount() == 1 })
+	if _, err := c.AddPublication(ctxT(t), plain+"|ssc=false", 1022); err == nil {
+		t.Fatal("a publication with ssc=false joined one with ssc=true")
+	}
+	// Three 64 KiB terms: the sender must follow the spy for the
+	// publisher limit to move.
+	const count = 2000
+	msg := make([]byte, 96)
+	got := 0
+	handler := FragmentHandler(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
+		if v := int(buf.GetInt32(offset)); v != got {
+			t.Fatalf("spy read message %d, want %d", v, got)
+		}
+		got++
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < count; {
+		binary.LittleEndian.PutUint32(msg, uint32(i))
+		if pub.Offer(msg) > 0 {
+			i++
+		} else if spy.Poll(handler, 10) == 0 && time.Now().After(deadline) {
+			t.Fatalf("stuck after %d of %d offers (position %d, limit %d)", i, count, pub.Position(), pub.PositionLimit())
+		}
+	}
+	waitFor(t, 10*time.Second, "every message at the spy", func() bool {
+		spy.Poll(handler, 100)
+		return got == count
+	})
+
+	// The same without ssc: the spy is there, the publication stays
+	// unconnected and the publisher is held at its start.
+	spy2, err := c.AddSubscription(ctxT(t), "aeron-spy:aeron:udp?endpoint=127.0.0.1:40127", 1023)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub2, err := c.AddPublication(ctxT(t), "aeron:udp?endpoint=127.0.0.1:40127", 1023)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "spy image", func() bool { return spy2.ImageCount() == 1 })
+	time.Sleep(300 * time.Millisecond)
+	if pub2.IsConnected() || pub2.Offer(msg) != NotConnected {
+		t.Fatal("a spy alone connected a publication without ssc")
 	}
 }

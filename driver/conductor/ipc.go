@@ -59,8 +59,7 @@ type ipcPublication struct {
 	// drained or linger deadlines, monotonic ns
 	lingerDeadlineNs int64
 
-	lastConsumerPosition int64
-	lastConsumerChangeNs int64
+	blocked blockWatch
 
 	subscribers []*subscriberLink
 }
@@ -87,6 +86,7 @@ type pubParams struct {
 	linger     time.Duration
 	sparse     bool
 	signalEOS  bool
+	ssc        bool // spies simulate connection
 	termWindow int
 }
 
@@ -165,6 +165,9 @@ func (c *Conductor) parsePubParams(u *uri.URI, d pubDefaults) (pubParams, error)
 	if p.signalEOS, err = u.Bool("eos", true); err != nil {
 		return p, err
 	}
+	if p.ssc, err = u.Bool("ssc", c.cfg.SpiesSimulateConnection); err != nil {
+		return p, err
+	}
 	w, err := u.Size("pub-wnd", int64(d.termWindow))
 	if err != nil {
 		return p, err
@@ -236,13 +239,7 @@ func (c *Conductor) onAddPublication(m command.PublicationMessage, exclusive boo
 }
 
 func (p *ipcPublication) compatible(params pubParams, u *uri.URI) error {
-	if _, ok := u.Get("term-length"); ok && params.termLength != p.params.termLength {
-		return u.Errorf("term-length", "%d differs from the existing publication's %d", params.termLength, p.params.termLength)
-	}
-	if _, ok := u.Get("mtu"); ok && params.mtu != p.params.mtu {
-		return u.Errorf("mtu", "%d differs from the existing publication's %d", params.mtu, p.params.mtu)
-	}
-	return nil
+	return compatibleParams(p.params, params, u)
 }
 
 func (c *Conductor) newIPCPublication(registrationID, clientID int64, streamID int32, channel string, exclusive bool, params pubParams) (*ipcPublication, error) {
@@ -272,7 +269,7 @@ func (c *Conductor) newIPCPublication(registrationID, clientID int64, streamID i
 		PublicationWindow: window, MaxResend: c.cfg.MaxResend, EntityTag: -1, ResponseCorrelationID: -1,
 		LingerTimeoutNs: int64(params.linger), UntetheredWindowLimitNs: int64(c.cfg.UntetheredWindowLimitTimeout),
 		UntetheredRestingNs: int64(c.cfg.UntetheredRestingTimeout), UntetheredLingerNs: int64(c.cfg.UntetheredWindowLimitTimeout),
-		Sparse: params.sparse, SignalEOS: params.signalEOS, SpiesSimulateConnection: c.cfg.SpiesSimulateConnection,
+		Sparse: params.sparse, SignalEOS: params.signalEOS, SpiesSimulateConnection: params.ssc,
 		Tether: c.cfg.TetherSubscriptions, Rejoin: c.cfg.RejoinStream, Reliable: true, Type: typ,
 		HasStart: params.hasStart, TermID: params.termID, TermOffset: params.termOffset,
 	})
@@ -304,8 +301,8 @@ func (c *Conductor) newIPCPublication(registrationID, clientID int64, streamID i
 		registrationID: registrationID, sessionID: sessionID, streamID: streamID, channel: channel,
 		exclusive: exclusive, params: params, log: log, logPath: path, pubPos: pubPos, pubLmt: pubLmt,
 		bits: bits, termWindow: int64(window), tripGain: int64(window / 8), tripLimit: start,
-		cleanPosition: start, consumerPosition: start, lastConsumerPosition: start,
-		lastConsumerChangeNs: c.ctx.NanoClock(),
+		cleanPosition: start, consumerPosition: start,
+		blocked: blockWatch{lastPosition: start, lastChangeNs: c.ctx.NanoClock()},
 	}
 	c.publications = append(c.publications, p)
 	c.log.Debug("ipc publication added", "registration", registrationID, "session", sessionID, "stream", streamID, "channel", channel)
@@ -428,7 +425,9 @@ func (c *Conductor) checkPublications(nowNs int64) int {
 		p := c.publications[i]
 		switch p.state {
 		case pubActive:
-			work += c.checkBlocked(p, nowNs)
+			if !p.exclusive {
+				work += c.unblock(&p.blocked, p.log, p.bits, p.consumerPosition, nowNs)
+			}
 			work += c.checkUntethered(p, nowNs)
 		case pubDraining:
 			if c.drained(p) {
@@ -466,43 +465,6 @@ func (c *Conductor) drained(p *ipcPublication) bool {
 		}
 	}
 	return true
-}
-
-// checkBlocked pads over a region a publisher claimed but never finished,
-// once consumers have been stuck there for the unblock timeout.
-func (c *Conductor) checkBlocked(p *ipcPublication, nowNs int64) int {
-	consumer := p.consumerPosition
-	producer := logbuffer.ProducerPosition(p.log.Meta())
-	if consumer != p.lastConsumerPosition || producer <= consumer {
-		p.lastConsumerPosition, p.lastConsumerChangeNs = consumer, nowNs
-		return 0
-	}
-	if nowNs-p.lastConsumerChangeNs < int64(c.cfg.PublicationUnblockTimeout) {
-		return 0
-	}
-	meta := p.log.Meta()
-	index := logbuffer.IndexByPosition(consumer, p.bits)
-	termID := logbuffer.TermIDFromPosition(consumer, p.bits, logbuffer.InitialTermID(meta))
-	offset := int(logbuffer.TermOffsetFromPosition(consumer, p.bits))
-	raw := logbuffer.RawTailVolatile(meta, index)
-	tailOffset := p.params.termLength
-	if logbuffer.TermID(raw) == termID {
-		tailOffset = int(logbuffer.TermOffset(raw, p.params.termLength))
-	}
-	switch logbuffer.Unblock(p.log.Term(index), logbuffer.DefaultFrameHeader(meta), termID, offset, tailOffset) {
-	case logbuffer.Unblocked:
-		c.ctx.System.UnblockedPublications.Increment()
-	case logbuffer.UnblockedToEnd:
-		count := logbuffer.ActiveTermCount(meta)
-		if logbuffer.TermCount(termID, logbuffer.InitialTermID(meta)) == count {
-			logbuffer.RotateLog(meta, count, termID)
-		}
-		c.ctx.System.UnblockedPublications.Increment()
-	default:
-		return 0
-	}
-	p.lastConsumerChangeNs = nowNs
-	return 1
 }
 
 // checkUntethered moves untethered subscribers that fell a window behind

@@ -57,6 +57,8 @@ type networkPublication struct {
 
 	// spies read the log in place, each through its sub-pos.
 	spies []*subscriberLink
+
+	blocked blockWatch
 }
 
 // pubClosing is a network publication handed back by the sender, waiting
@@ -243,6 +245,9 @@ func compatibleParams(have, want pubParams, u *uri.URI) error {
 	if _, ok := u.Get("mtu"); ok && want.mtu != have.mtu {
 		return u.Errorf("mtu", "%d differs from the existing publication's %d", want.mtu, have.mtu)
 	}
+	if _, ok := u.Get("ssc"); ok && want.ssc != have.ssc {
+		return u.Errorf("ssc", "%t differs from the existing publication's %t", want.ssc, have.ssc)
+	}
 	return nil
 }
 
@@ -300,7 +305,7 @@ func (c *Conductor) newNetworkPublication(m command.PublicationMessage, exclusiv
 		SocketSndbuf: c.cfg.SocketSoSndbuf, SocketRcvbuf: c.cfg.SocketSoRcvbuf,
 		LingerTimeoutNs: int64(params.linger), UntetheredWindowLimitNs: int64(c.cfg.UntetheredWindowLimitTimeout),
 		UntetheredRestingNs: int64(c.cfg.UntetheredRestingTimeout), UntetheredLingerNs: int64(c.cfg.UntetheredWindowLimitTimeout),
-		Sparse: params.sparse, SignalEOS: params.signalEOS, SpiesSimulateConnection: c.cfg.SpiesSimulateConnection,
+		Sparse: params.sparse, SignalEOS: params.signalEOS, SpiesSimulateConnection: params.ssc,
 		Tether: c.cfg.TetherSubscriptions, Rejoin: c.cfg.RejoinStream, Reliable: true, Group: group, Type: typ,
 		HasStart: params.hasStart, TermID: params.termID, TermOffset: params.termOffset,
 	})
@@ -313,6 +318,7 @@ func (c *Conductor) newNetworkPublication(m command.PublicationMessage, exclusiv
 		registrationID: m.CorrelationID, sessionID: sessionID, streamID: m.StreamID, channel: channel,
 		exclusive: exclusive, params: params, endpoint: se, log: log, logPath: path, bits: bits,
 		termWindow: int64(window), cleanPosition: start,
+		blocked: blockWatch{lastPosition: start, lastChangeNs: c.ctx.NanoClock()},
 	}
 	posName := counters.NamePublisherPosConcurrent
 	if exclusive {
@@ -348,7 +354,7 @@ func (c *Conductor) newNetworkPublication(m command.PublicationMessage, exclusiv
 	p.sp = sender.NewPublication(sender.Params{
 		RegistrationID: m.CorrelationID, SessionID: sessionID, StreamID: m.StreamID, InitialTermID: params.initTermID,
 		TermLength: params.termLength, MTU: params.mtu, TTL: multicastTTL(ch, c.cfg.SocketMulticastTTL), Group: group,
-		SignalEOS: params.signalEOS, StartPosition: start, Log: log, Endpoint: se.ep,
+		SignalEOS: params.signalEOS, SpiesSimulateConnection: params.ssc, StartPosition: start, Log: log, Endpoint: se.ep,
 		SndPos: p.sndPos, SndLmt: p.sndLmt, SndBPE: p.sndBPE, NaksReceived: p.naks, FlowControl: fc,
 		Retransmit: retransmit.Options{DelayNs: int64(c.cfg.RetransmitUnicastDelay), LingerNs: int64(c.cfg.RetransmitUnicastLinger),
 			Group: group, MaxResend: maxResend},
@@ -392,12 +398,18 @@ func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
 	snd := p.sndPos.Get()
 	// Spies hold the limit back as receivers do: the slowest consumer
 	// bounds what publishers may write.
-	consumer := snd
+	consumer, furthest := snd, int64(-1)
 	for _, l := range p.spies {
-		consumer = min(consumer, l.position.Get())
+		pos := l.position.Get()
+		consumer, furthest = min(consumer, pos), max(furthest, pos)
+	}
+	if p.params.ssc {
+		p.sp.SetSpyPosition(furthest)
 	}
 	work := 0
-	if p.sp.IsConnected() {
+	// With ssc, spies alone make the stream connected (Aeron's
+	// spiesSimulateConnection).
+	if p.sp.IsConnected() || (p.params.ssc && len(p.spies) > 0) {
 		if !p.connected {
 			p.connected = true
 			logbuffer.SetIsConnected(meta, true)
@@ -434,6 +446,10 @@ func (c *Conductor) checkNetworkPublications(nowNs int64) int {
 	for i := 0; i < len(c.netPubs); {
 		p := c.netPubs[i]
 		switch p.state {
+		case pubActive:
+			if !p.exclusive {
+				work += c.unblock(&p.blocked, p.log, p.bits, p.sndPos.Get(), nowNs)
+			}
 		case pubDraining:
 			producer := logbuffer.ProducerPosition(p.log.Meta())
 			if (p.sndPos.Get() >= producer || !p.sp.IsConnected()) && c.spiesDrained(p, producer) {

@@ -38,16 +38,19 @@ type Params struct {
 	TTL            int
 	Group          bool // multicast or multi-destination: SETUP carries the group flag
 	SignalEOS      bool
-	StartPosition  int64
-	Log            *logbuffer.LogBuffers
-	Endpoint       *Endpoint
-	SndPos, SndLmt counters.Counter
-	SndBPE         counters.Counter
-	NaksReceived   counters.Counter
-	FlowControl    flowcontrol.Strategy
-	Retransmit     retransmit.Options
-	System         *counters.SystemCounters
-	Timing         Timing
+	// SpiesSimulateConnection (ssc): with spies and no receivers the
+	// stream counts as connected and the sender keeps up with the spies.
+	SpiesSimulateConnection bool
+	StartPosition           int64
+	Log                     *logbuffer.LogBuffers
+	Endpoint                *Endpoint
+	SndPos, SndLmt          counters.Counter
+	SndBPE                  counters.Counter
+	NaksReceived            counters.Counter
+	FlowControl             flowcontrol.Strategy
+	Retransmit              retransmit.Options
+	System                  *counters.SystemCounters
+	Timing                  Timing
 }
 
 // Publication is a network publication's sending side. Fields without
@@ -80,10 +83,11 @@ type Publication struct {
 	resendM [1]backend.Message
 
 	// Shared with the conductor.
-	connected   atomic.Bool // a receiver (and flow control's required set) is live
-	endOfStream atomic.Bool // the conductor drained the log: heartbeats carry EOS
-	eosSMSeen   atomic.Bool // a unicast receiver said it has all (SM with EOS)
-	released    atomic.Bool // the sender no longer touches the log or counters
+	connected   atomic.Bool  // a receiver (and flow control's required set) is live
+	endOfStream atomic.Bool  // the conductor drained the log: heartbeats carry EOS
+	eosSMSeen   atomic.Bool  // a unicast receiver said it has all (SM with EOS)
+	released    atomic.Bool  // the sender no longer touches the log or counters
+	spyPosition atomic.Int64 // the furthest spy's position, -1 with none (set by the conductor)
 }
 
 type overflowCounter struct{ c counters.Counter }
@@ -107,6 +111,7 @@ func NewPublication(p Params) *Publication {
 	}
 	// The first SETUP goes out at once.
 	pub.timeOfLastSetupNs = -p.Timing.SetupTimeoutNs - 1
+	pub.spyPosition.Store(-1)
 	return pub
 }
 
@@ -127,6 +132,10 @@ func (p *Publication) EndOfStreamAcknowledged() bool { return p.eosSMSeen.Load()
 // Released says the sender has let go of the publication.
 func (p *Publication) Released() bool { return p.released.Load() }
 
+// SetSpyPosition tells the sender how far the furthest spy has read, or -1
+// when there are no spies.
+func (p *Publication) SetSpyPosition(pos int64) { p.spyPosition.Store(pos) }
+
 // send runs one duty cycle for the publication and returns bytes sent.
 func (p *Publication) send(nowNs int64) int {
 	termID := logbuffer.TermIDFromPosition(p.position, p.bits, p.p.InitialTermID)
@@ -137,7 +146,18 @@ func (p *Publication) send(nowNs int64) int {
 	sent := p.sendData(nowNs)
 	if sent == 0 {
 		sent = p.heartbeatCheck(nowNs, termID, termOffset)
-		p.setLimit(p.fc.OnIdle(nowNs, p.limit, p.position, p.endOfStream.Load()))
+		if spy := p.spyPosition.Load(); p.p.SpiesSimulateConnection && spy >= 0 && !p.hasReceiversLocal {
+			// Spies stand in for receivers: what they have read
+			// counts as sent, so the publisher is not held back
+			// by a sender with nobody to send to.
+			if spy > p.position {
+				p.position = spy
+				p.p.SndPos.Set(spy)
+			}
+			p.setLimit(p.fc.OnIdle(nowNs, p.position, p.position, p.endOfStream.Load()))
+		} else {
+			p.setLimit(p.fc.OnIdle(nowNs, p.limit, p.position, p.endOfStream.Load()))
+		}
 		p.updateConnected(nowNs)
 	}
 	p.resend.ProcessTimeouts(nowNs, p)
