@@ -223,3 +223,14 @@ func TestIntegersAreStrict(t *testing.T) {
 		}
 	}
 }
+
+// A boolean flag given bare is true; =false still says false.
+func TestBareBoolFlag(t *testing.T) {
+	c, _, err := Load(Source{Flags: flags(t, "--dir-delete-on-start", "--term-buffer-sparse-file=false")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.DirDeleteOnStart || c.TermBufferSparseFile {
+		t.Fatalf("delete on start %t, sparse %t", c.DirDeleteOnStart, c.TermBufferSparseFile)
+	}
+}

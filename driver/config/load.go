@@ -52,7 +52,8 @@ func NormalizeFlag(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 const ConfigFlag = "config"
 
 // RegisterFlags adds one flag per property to fs, and --config. Flags take
-// values in property syntax, so they are all strings.
+// values in property syntax, so they are all strings; a boolean one given
+// bare is true.
 func RegisterFlags(fs *pflag.FlagSet) {
 	fs.SetNormalizeFunc(NormalizeFlag)
 	fs.String(ConfigFlag, "", "configuration file (.properties, .yaml or .toml)")
@@ -62,6 +63,10 @@ func RegisterFlags(fs *pflag.FlagSet) {
 			usage += ", default " + p.Default
 		}
 		fs.String(FlagName(p.Name), "", usage+")")
+		if p.Kind == Bool {
+			// A bare --flag means true, as for any boolean flag.
+			fs.Lookup(FlagName(p.Name)).NoOptDefVal = "true"
+		}
 	}
 }
 
