@@ -20,6 +20,7 @@ func BackendOptions(cfg config.Config) (backend.Options, error) {
 		NoHuge: cfg.DPDKNoHuge, InMemory: cfg.DPDKInMemory, RxQueues: cfg.DPDKRxQueues,
 		RxDescriptors: cfg.DPDKRxDescriptors, TxDescriptors: cfg.DPDKTxDescriptors, Mbufs: cfg.DPDKMbufs,
 		ChecksumOffload: cfg.DPDKChecksumOffload, IGMPVersion: cfg.DPDKIGMPVersion, ResolveTimeout: cfg.DPDKResolveTimeout,
+		NeighbourReachable: cfg.DPDKNeighbourReachable,
 	}.Config()
 	if err != nil {
 		return backend.Options{}, fmt.Errorf("aeron.bypass.dpdk settings: %w", err)

@@ -23,6 +23,8 @@ const (
 	otherRingSlots = 256
 	// arpInterval spaces ARP requests for one unresolved hop.
 	arpInterval = 250 * time.Millisecond
+	// ageInterval is how often neighbours are aged and probed.
+	ageInterval = 100 * time.Millisecond
 	// idlePoll is how long the receive queues may go unpolled before the
 	// backend polls them itself, so that ARP and ping are answered while
 	// no transport is receiving.
@@ -123,7 +125,7 @@ func New(opts backend.Options, cfg Config) (_ *Backend, err error) {
 	if !gateway.IsValid() && b.addr.Contains(captured.Gateway) {
 		gateway = captured.Gateway
 	}
-	b.neigh = newNeighbours(b.addr, gateway)
+	b.neigh = newNeighbours(b.addr, gateway, cfg.NeighbourReachable)
 	b.neigh.seed(captured.Neighbours, time.Now())
 
 	eal := cfg.EAL
@@ -441,6 +443,9 @@ func (b *Backend) housekeeping() {
 	defer b.wg.Done()
 	tick := time.NewTicker(idlePoll)
 	defer tick.Stop()
+	var probes []probe
+	probeFrame := make([]byte, frame.MinFrameLength)
+	lastAge := time.Now()
 	for {
 		select {
 		case <-b.done:
@@ -451,6 +456,19 @@ func (b *Backend) housekeeping() {
 					b.poll(nil, nil, 0)
 				}
 				b.rxMu.Unlock()
+			}
+			if now.Sub(lastAge) >= ageInterval {
+				lastAge = now
+				probes = b.neigh.age(now, probes[:0])
+				for _, p := range probes {
+					// A unicast request to the MAC we know (RFC 1122
+					// 2.3.2.1): the owner answers, a stranger does not.
+					req := frame.ARP{Op: frame.ARPRequest, SenderMAC: b.mac, SenderIP: b.addr.Addr(), TargetIP: p.ip}
+					if n, err := frame.BuildARP(probeFrame, b.mac, p.mac, &req); err == nil {
+						b.stats.arpOut.Add(1)
+						b.sendControl(probeFrame[:n])
+					}
+				}
 			}
 			b.mu.Lock()
 			for g, gr := range b.groups {
@@ -716,6 +734,7 @@ type transport struct {
 	macs    []frame.MAC
 	lastDst netip.Addr
 	lastMAC frame.MAC
+	lastGen uint64 // the neighbour table's generation lastMAC came from
 }
 
 func (t *transport) LocalAddr() netip.AddrPort { return t.local }
@@ -757,6 +776,7 @@ func (t *transport) Send(msgs []backend.Message) (int, error) {
 	b := t.b
 	e := frame.Endpoints{SrcMAC: b.mac, Src: t.src, TTL: t.ttl, NoUDPChecksum: b.txFlags != 0}
 	sent := 0
+	gen := b.neigh.generation()
 	for sent < len(msgs) {
 		k := min(len(msgs)-sent, len(t.macs))
 		for i := 0; i < k; i++ {
@@ -765,13 +785,13 @@ func (t *transport) Send(msgs []backend.Message) (int, error) {
 				b.stats.errors.Add(1)
 				return sent, errors.New("dpdk send: no destination (transport is not connected)")
 			}
-			if dst.Addr() != t.lastDst || !t.lastDst.IsValid() {
+			if dst.Addr() != t.lastDst || !t.lastDst.IsValid() || gen != t.lastGen {
 				mac, err := b.resolve(dst.Addr())
 				if err != nil {
 					b.stats.errors.Add(1)
 					return sent, fmt.Errorf("dpdk send to %s: %w", dst, err)
 				}
-				t.lastDst, t.lastMAC = dst.Addr(), mac
+				t.lastDst, t.lastMAC, t.lastGen = dst.Addr(), mac, gen
 			}
 			t.macs[i] = t.lastMAC
 		}

@@ -42,6 +42,9 @@ type Config struct {
 	IGMPVersion int
 	// ResolveTimeout bounds resolving a next hop by ARP (default 3s).
 	ResolveTimeout time.Duration
+	// NeighbourReachable is how long an ARP answer is trusted before the
+	// neighbour is probed again (default 30s, as Linux).
+	NeighbourReachable time.Duration
 	// SysfsRoot is where PCI devices are looked for (default /sys);
 	// tests point it at recorded trees.
 	SysfsRoot string
@@ -76,6 +79,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ResolveTimeout <= 0 {
 		c.ResolveTimeout = 3 * time.Second
+	}
+	if c.NeighbourReachable <= 0 {
+		c.NeighbourReachable = 30 * time.Second
 	}
 	if c.SysfsRoot == "" {
 		c.SysfsRoot = "/sys"

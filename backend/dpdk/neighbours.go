@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/backend/frame"
@@ -13,11 +14,28 @@ import (
 // senders cannot grow it without end.
 const maxNeighbours = 4096
 
+// A resolved entry is trusted for the reachable time after the last ARP
+// message from it; then it is probed by unicast ARP, still in use, every
+// probeInterval, and forgotten when maxProbes go unanswered, so that the
+// next send resolves it afresh by broadcast. Linux's NUD does the same
+// (base_reachable_time, retrans_time, ucast_solicit); without it a peer
+// that changed its MAC without a gratuitous ARP would never be reached
+// again.
+const (
+	probeInterval = time.Second
+	maxProbes     = 3
+)
+
 // neighbours is the backend's own ARP table and routing decision: with the
 // NIC gone from Linux, nothing else resolves next hops for it.
 type neighbours struct {
-	addr    netip.Prefix
-	gateway netip.Addr
+	addr      netip.Prefix
+	gateway   netip.Addr
+	reachable time.Duration
+
+	// gen moves whenever an entry's MAC changes or an entry goes, so
+	// transports know when the MAC they cached is out of date.
+	gen atomic.Uint64
 
 	mu      sync.Mutex
 	entries map[netip.Addr]*neighbour
@@ -28,10 +46,49 @@ type neighbour struct {
 	resolved bool
 	learned  time.Time
 	asked    time.Time
+	probes   int // unicast probes unanswered since learned
 }
 
-func newNeighbours(addr netip.Prefix, gateway netip.Addr) *neighbours {
-	return &neighbours{addr: addr, gateway: gateway, entries: map[netip.Addr]*neighbour{}}
+// probe is a unicast ARP request to send: an entry past its reachable
+// time, asked at the MAC it was last known at.
+type probe struct {
+	ip  netip.Addr
+	mac frame.MAC
+}
+
+func newNeighbours(addr netip.Prefix, gateway netip.Addr, reachable time.Duration) *neighbours {
+	return &neighbours{addr: addr, gateway: gateway, reachable: reachable, entries: map[netip.Addr]*neighbour{}}
+}
+
+// generation is the table's change count (see gen).
+func (n *neighbours) generation() uint64 { return n.gen.Load() }
+
+// age appends to dst the stale entries to probe now, forgets those whose
+// probes all went unanswered and pending entries nobody answered for a
+// reachable time, and returns dst.
+func (n *neighbours) age(now time.Time, dst []probe) []probe {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for ip, e := range n.entries {
+		if !e.resolved {
+			if now.Sub(e.asked) >= n.reachable {
+				delete(n.entries, ip)
+			}
+			continue
+		}
+		if now.Sub(e.learned) < n.reachable || now.Sub(e.asked) < probeInterval {
+			continue
+		}
+		if e.probes >= maxProbes {
+			delete(n.entries, ip)
+			n.gen.Add(1)
+			continue
+		}
+		e.probes++
+		e.asked = now
+		dst = append(dst, probe{ip: ip, mac: e.mac})
+	}
+	return dst
 }
 
 // route decides how to reach dst: a multicast or broadcast destination
@@ -92,7 +149,10 @@ func (n *neighbours) learn(ip netip.Addr, mac frame.MAC, create bool, now time.T
 		e = &neighbour{}
 		n.entries[ip] = e
 	}
-	e.mac, e.resolved, e.learned = mac, true, now
+	if !e.resolved || e.mac != mac {
+		n.gen.Add(1)
+	}
+	e.mac, e.resolved, e.learned, e.probes = mac, true, now, 0
 }
 
 // seed adds entries captured from the kernel.

@@ -10,7 +10,7 @@ import (
 )
 
 func TestRoute(t *testing.T) {
-	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.MustParseAddr("198.18.0.254"))
+	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.MustParseAddr("198.18.0.254"), 30*time.Second)
 	for _, c := range []struct {
 		dst, hop string
 		mac      frame.MAC
@@ -27,14 +27,14 @@ func TestRoute(t *testing.T) {
 			t.Errorf("%s: %s %s %v %v", c.dst, hop, mac, fixed, err)
 		}
 	}
-	noGW := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{})
+	noGW := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{}, 30*time.Second)
 	if _, _, _, err := noGW.route(netip.MustParseAddr("198.19.0.5")); err == nil || !strings.Contains(err.Error(), "no gateway") {
 		t.Fatalf("off-link without gateway: %v", err)
 	}
 }
 
 func TestLearnAndAsk(t *testing.T) {
-	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{})
+	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{}, 30*time.Second)
 	now := time.Unix(1000, 0)
 	peer, mac := netip.MustParseAddr("198.18.0.2"), frame.MAC{2, 0, 0, 0, 0, 2}
 	// An ARP message not for us does not add an entry.
@@ -66,7 +66,7 @@ func TestLearnAndAsk(t *testing.T) {
 }
 
 func TestNeighbourTableIsBounded(t *testing.T) {
-	n := newNeighbours(netip.MustParsePrefix("10.0.0.1/8"), netip.Addr{})
+	n := newNeighbours(netip.MustParsePrefix("10.0.0.1/8"), netip.Addr{}, 30*time.Second)
 	now := time.Now()
 	for i := 0; i < 2*maxNeighbours; i++ {
 		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
@@ -79,7 +79,7 @@ func TestNeighbourTableIsBounded(t *testing.T) {
 }
 
 func TestSeedTakesOnlyOnLinkEntries(t *testing.T) {
-	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{})
+	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{}, 30*time.Second)
 	on, off := netip.MustParseAddr("198.18.0.9"), netip.MustParseAddr("10.1.1.1")
 	mac := frame.MAC{2, 0, 0, 0, 0, 9}
 	n.seed(map[netip.Addr]frame.MAC{on: mac, off: mac}, time.Now())
@@ -88,5 +88,61 @@ func TestSeedTakesOnlyOnLinkEntries(t *testing.T) {
 	}
 	if _, ok := n.lookup(off); ok {
 		t.Fatal("off-link entry seeded")
+	}
+}
+
+// TestAgeing: past the reachable time an entry is probed at its MAC, once
+// per probe interval, while still in use; an answer makes it fresh again;
+// unanswered probes make it go, and the generation tells transports.
+func TestAgeing(t *testing.T) {
+	n := newNeighbours(netip.MustParsePrefix("198.18.0.1/24"), netip.Addr{}, 30*time.Second)
+	t0 := time.Unix(1000, 0)
+	peer, mac := netip.MustParseAddr("198.18.0.2"), frame.MAC{2, 0, 0, 0, 0, 2}
+	n.learn(peer, mac, true, t0)
+	gen := n.generation()
+	if p := n.age(t0.Add(29*time.Second), nil); len(p) != 0 {
+		t.Fatalf("probed a fresh entry: %v", p)
+	}
+	at := t0.Add(30 * time.Second)
+	if p := n.age(at, nil); len(p) != 1 || p[0] != (probe{ip: peer, mac: mac}) {
+		t.Fatalf("probes %v", p)
+	}
+	if p := n.age(at.Add(500*time.Millisecond), nil); len(p) != 0 {
+		t.Fatalf("probed twice within the interval: %v", p)
+	}
+	if got, ok := n.lookup(peer); !ok || got != mac {
+		t.Fatal("a stale entry must stay in use while probed")
+	}
+	// The peer answers: fresh again, same MAC, no change to tell.
+	n.learn(peer, mac, false, at.Add(time.Second))
+	if p := n.age(at.Add(2*time.Second), nil); len(p) != 0 || n.generation() != gen {
+		t.Fatalf("after the answer: probes %v, generation %d (was %d)", p, n.generation(), gen)
+	}
+	// Now it goes silent: three probes, then it is forgotten.
+	at = at.Add(31 * time.Second)
+	for i := 0; i < maxProbes; i++ {
+		if p := n.age(at.Add(time.Duration(i)*probeInterval), nil); len(p) != 1 {
+			t.Fatalf("probe %d: %v", i, p)
+		}
+	}
+	n.age(at.Add(maxProbes*probeInterval), nil)
+	if _, ok := n.lookup(peer); ok {
+		t.Fatal("kept an entry that answered no probe")
+	}
+	if n.generation() == gen {
+		t.Fatal("forgetting an entry did not move the generation")
+	}
+	// A new MAC learned moves it too.
+	gen = n.generation()
+	n.learn(peer, frame.MAC{2, 0, 0, 0, 0, 3}, true, at)
+	if n.generation() == gen {
+		t.Fatal("a changed MAC did not move the generation")
+	}
+	// A pending entry nobody answers is dropped after the reachable time.
+	ghost := netip.MustParseAddr("198.18.0.77")
+	n.shouldAsk(ghost, at, time.Second)
+	n.age(at.Add(30*time.Second), nil)
+	if _, ok := n.entries[ghost]; ok {
+		t.Fatal("kept a pending entry nobody answered")
 	}
 }

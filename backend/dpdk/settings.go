@@ -26,6 +26,7 @@ type Settings struct {
 	ChecksumOffload              bool
 	IGMPVersion                  string
 	ResolveTimeout               time.Duration
+	NeighbourReachable           time.Duration
 }
 
 // Config parses the settings. InMemory is dropped when NoHuge is set,
@@ -34,7 +35,7 @@ func (s Settings) Config() (Config, error) {
 	c := Config{
 		Device: strings.TrimSpace(s.Device), RxQueues: s.RxQueues, RxDescriptors: s.RxDescriptors,
 		TxDescriptors: s.TxDescriptors, Mbufs: s.Mbufs, NoChecksumOffload: !s.ChecksumOffload,
-		ResolveTimeout: s.ResolveTimeout,
+		ResolveTimeout: s.ResolveTimeout, NeighbourReachable: s.NeighbourReachable,
 		EAL: dpdk.EALConfig{Lcores: strings.TrimSpace(s.Lcores), MemoryMB: int(s.MemoryBytes >> 20), NoHuge: s.NoHuge,
 			InMemory: s.InMemory && !s.NoHuge, FilePrefix: strings.TrimSpace(s.FilePrefix)},
 	}

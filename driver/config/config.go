@@ -98,21 +98,22 @@ type Config struct {
 	UDPChannelLossArgs string
 
 	// The dpdk backend's settings (aeron.bypass.dpdk.*).
-	DPDKAddress         string
-	DPDKGateway         string
-	DPDKDevice          string
-	DPDKPCI             string
-	DPDKVdevs           string
-	DPDKLcores          string
-	DPDKMemory          int64
-	DPDKNoHuge          bool
-	DPDKInMemory        bool
-	DPDKFilePrefix      string
-	DPDKRxQueues        int
-	DPDKRxDescriptors   int
-	DPDKTxDescriptors   int
-	DPDKMbufs           int
-	DPDKChecksumOffload bool
-	DPDKIGMPVersion     string
-	DPDKResolveTimeout  time.Duration
+	DPDKAddress            string
+	DPDKGateway            string
+	DPDKDevice             string
+	DPDKPCI                string
+	DPDKVdevs              string
+	DPDKLcores             string
+	DPDKMemory             int64
+	DPDKNoHuge             bool
+	DPDKInMemory           bool
+	DPDKFilePrefix         string
+	DPDKRxQueues           int
+	DPDKRxDescriptors      int
+	DPDKTxDescriptors      int
+	DPDKMbufs              int
+	DPDKChecksumOffload    bool
+	DPDKIGMPVersion        string
+	DPDKResolveTimeout     time.Duration
+	DPDKNeighbourReachable time.Duration
 }

@@ -119,6 +119,7 @@ var Properties = []Property{
 	{Name: "aeron.bypass.dpdk.checksum.offload", Field: "DPDKChecksumOffload", Kind: Bool, Default: "true", Description: "let the NIC compute IPv4 and UDP checksums where it can"},
 	{Name: "aeron.bypass.dpdk.igmp.version", Field: "DPDKIGMPVersion", Kind: Enum, Default: "3", Values: []string{"2", "3"}, Description: "IGMP version of unsolicited membership reports"},
 	{Name: "aeron.bypass.dpdk.resolve.timeout", Field: "DPDKResolveTimeout", Kind: Duration, Default: "3s", Description: "bound on resolving a next hop by ARP"},
+	{Name: "aeron.bypass.dpdk.neighbour.reachable", Field: "DPDKNeighbourReachable", Kind: Duration, Default: "30s", Description: "how long the dpdk backend trusts an ARP answer before probing the neighbour again"},
 }
 
 // knownAeronEnv lists environment variables Aeron's C media driver and

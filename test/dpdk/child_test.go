@@ -31,6 +31,8 @@ type childConfig struct {
 	FilePrefix string
 	// Queues is the af_packet vdev's queue pairs, spread by RSS.
 	Queues int
+	// Reachable is the neighbour reachable time (default the backend's).
+	Reachable time.Duration
 }
 
 // childLimit bounds the child's life whatever the parent does.
@@ -64,10 +66,11 @@ func runChild(spec string) int {
 	cfg := dpdkb.Config{
 		EAL: dpdk.EALConfig{NoHuge: true, NoPCI: true, MemoryMB: 128, FilePrefix: c.FilePrefix,
 			VDevs: []string{vdev}},
-		RxQueues:       c.Queues,
-		Address:        netip.MustParsePrefix(c.Address),
-		IGMPVersion:    c.IGMP,
-		ResolveTimeout: time.Second,
+		RxQueues:           c.Queues,
+		Address:            netip.MustParsePrefix(c.Address),
+		IGMPVersion:        c.IGMP,
+		ResolveTimeout:     time.Second,
+		NeighbourReachable: c.Reachable,
 	}
 	if c.Gateway != "" {
 		cfg.Gateway = netip.MustParseAddr(c.Gateway)

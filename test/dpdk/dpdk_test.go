@@ -290,3 +290,38 @@ func TestDatapathDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%s allocations per burst", r[0])
 	}
 }
+
+// TestStaleNeighbour: the peer's MAC changes and it says nothing (Linux
+// sends no gratuitous ARP by default). The backend's datagrams go to the
+// old MAC, which the peer drops, until the entry passes its reachable
+// time, its unicast probes to the old MAC go unanswered and it is
+// resolved afresh by broadcast; then they arrive again.
+func TestStaleNeighbour(t *testing.T) {
+	e := setupChild(t, func(c *childConfig) { c.Reachable = time.Second })
+	peer := listenUDP(t, e.b, peerAddr+":30004")
+	e.child.do("open %s:20141", dpdkAddr)
+	if r := e.child.do("send 0 %s:30004 10 before", peerAddr); r[0] != "10" {
+		t.Fatalf("sent %s", r)
+	}
+	readN(t, peer, 10, "before")
+	const newMAC = "02:00:5e:10:00:42"
+	if _, err := e.b.Exec("ip", "link", "set", "dev", e.b.IfName(), "address", newMAC); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	start := time.Now()
+	for attempt := 0; ; attempt++ {
+		if time.Since(start) > 15*time.Second {
+			t.Fatalf("no datagram reached the peer's new MAC in %v (%d attempts)", time.Since(start), attempt)
+		}
+		e.child.do("send 0 %s:30004 1 after", peerAddr)
+		_ = peer.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if n, err := peer.Read(buf); err == nil && string(buf[:n]) == "after 0" {
+			break
+		}
+	}
+	t.Logf("reached the new MAC after %v", time.Since(start))
+	if r := e.child.do("neigh %s", peerAddr); r[0] != newMAC {
+		t.Fatalf("neighbour %s, want %s", r[0], newMAC)
+	}
+}

@@ -61,6 +61,13 @@ func setup(t *testing.T, gateway string, igmp int) *env {
 
 func setupQueues(t *testing.T, gateway string, igmp, queues int) *env {
 	t.Helper()
+	return setupChild(t, func(c *childConfig) { c.Gateway, c.IGMP, c.Queues = gateway, igmp, queues })
+}
+
+// setupChild starts the DPDK child on host a of a fresh pair, with its
+// configuration changed by mod.
+func setupChild(t *testing.T, mod func(*childConfig)) *env {
+	t.Helper()
 	require(t)
 	n := netns.New(t, netns.Options{})
 	e := &env{a: n.Hosts[0], b: n.Hosts[1]}
@@ -72,8 +79,10 @@ func setupQueues(t *testing.T, gateway string, igmp, queues int) *env {
 		t.Fatal(err)
 	}
 	e.mac = strings.TrimSpace(out)
-	spec, _ := json.Marshal(childConfig{Iface: e.a.IfName(), Address: dpdkAddr + "/24", Gateway: gateway, IGMP: igmp, Queues: queues,
-		FilePrefix: fmt.Sprintf("abt-dpdk-%d-%d", os.Getpid(), time.Now().UnixNano())})
+	c := childConfig{Iface: e.a.IfName(), Address: dpdkAddr + "/24", Queues: 1,
+		FilePrefix: fmt.Sprintf("abt-dpdk-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	mod(&c)
+	spec, _ := json.Marshal(c)
 	e.child = startChild(t, e.a, string(spec))
 	return e
 }
