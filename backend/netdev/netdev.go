@@ -19,8 +19,9 @@ type Interface struct {
 	Index int
 	MAC   frame.MAC
 	MTU   int
-	Addr  netip.Addr // first IPv4 address, invalid if none
-	Up    bool       // administratively up
+	Addr  netip.Addr   // first IPv4 address, invalid if none
+	Addrs []netip.Addr // every IPv4 address, Addr first
+	Up    bool         // administratively up
 	// RxQueues is the number of receive queues (ethtool channels), at
 	// least 1.
 	RxQueues int
@@ -178,9 +179,11 @@ func (n *Namespace) describe(l netlink.Link) (Interface, error) {
 	}
 	for _, ad := range addrs {
 		if ip, ok := netip.AddrFromSlice(ad.IP); ok && ip.Unmap().Is4() {
-			d.Addr = ip.Unmap()
-			break
+			d.Addrs = append(d.Addrs, ip.Unmap())
 		}
+	}
+	if len(d.Addrs) > 0 {
+		d.Addr = d.Addrs[0]
 	}
 	return d, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -34,14 +35,14 @@ func TestLookupAndRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ifc.Name != a.IfName() || ifc.Addr != a.Addr() || ifc.MTU != 1500 || !ifc.Up || ifc.RxQueues != 1 || ifc.Index == 0 {
+	if ifc.Name != a.IfName() || ifc.Addr != a.Addr() || len(ifc.Addrs) != 1 || ifc.Addrs[0] != a.Addr() || ifc.MTU != 1500 || !ifc.Up || ifc.RxQueues != 1 || ifc.Index == 0 {
 		t.Fatalf("interface %+v", ifc)
 	}
 	out, err := a.Exec("cat", "/sys/class/net/"+a.IfName()+"/address")
 	if err != nil || !strings.EqualFold(strings.TrimSpace(out), net.HardwareAddr(ifc.MAC[:]).String()) {
 		t.Fatalf("MAC %s, ip says %q (%v)", ifc.MAC, out, err)
 	}
-	if got, err := n.ForAddr(a.Addr()); err != nil || got != ifc {
+	if got, err := n.ForAddr(a.Addr()); err != nil || !reflect.DeepEqual(got, ifc) {
 		t.Fatalf("by address: %+v %v", got, err)
 	}
 	if _, err := n.ForAddr(netip.MustParseAddr("198.18.0.99")); err == nil {

@@ -8,9 +8,10 @@
 // MTU, sets the queue count if configured, all put back on Close),
 // attaches the program through a bpf_link (native mode, generic as the
 // fallback) and binds one socket per queue (zero-copy, copy as the
-// fallback). Each Open adds the endpoint to the program's map and reserves
-// the port with a kernel UDP socket, which also holds multicast membership
-// so Linux keeps answering IGMP. Receive demultiplexes the RX rings: the
+// fallback). Each Open adds the endpoint to the program's map (a wildcard
+// address: each of the interface's IPv4 addresses at the time) and
+// reserves the port with a kernel UDP socket, which also holds multicast
+// membership so Linux keeps answering IGMP. Receive demultiplexes the RX rings: the
 // caller's datagrams are lent straight from UMEM frames until its next
 // Receive, other endpoints' datagrams are copied to their side rings. Send
 // builds Ethernet/IPv4/UDP frames into UMEM frames with the next hop's MAC

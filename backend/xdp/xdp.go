@@ -178,15 +178,29 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 	if spec.Interface.IsValid() {
 		src = spec.Interface.Unmap()
 	}
-	if local.Addr().IsUnspecified() {
-		local = netip.AddrPortFrom(b.ifc.Addr, local.Port())
+	// A wildcard endpoint is steered at every IPv4 address the
+	// interface has now, as a kernel socket bound to 0.0.0.0 would take
+	// them all; the kernel socket binds the wildcard too.
+	wildcard := local.Addr().IsUnspecified()
+	var addrs []netip.Addr
+	if wildcard {
+		ifc, err := b.net.ByIndex(b.ifc.Index)
+		if err != nil {
+			return nil, fmt.Errorf("xdp open %s: %w", local, err)
+		}
+		if len(ifc.Addrs) == 0 {
+			return nil, fmt.Errorf("xdp open %s: interface %s has no IPv4 address", local, ifc.Name)
+		}
+		addrs = ifc.Addrs
 	}
 	err := b.ns.do(func() error {
 		var err error
 		if local.Addr().IsMulticast() {
 			t.kernel, err = net.ListenMulticastUDP("udp4", b.netInterface(), net.UDPAddrFromAddrPort(local))
 		} else {
-			src = local.Addr()
+			if !wildcard {
+				src = local.Addr()
+			}
 			t.kernel, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(local))
 		}
 		return err
@@ -199,9 +213,21 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 	}
 	t.local = local
 	t.src = netip.AddrPortFrom(src, local.Port())
-	if _, dup := b.transports[local]; dup {
-		t.kernel.Close()
-		return nil, fmt.Errorf("xdp open %s: endpoint already open", local)
+	t.steered = []netip.AddrPort{local}
+	if wildcard {
+		// Named by the address it sends from, as before a wildcard
+		// took more than one.
+		t.local = t.src
+		t.steered = t.steered[:0]
+		for _, a := range addrs {
+			t.steered = append(t.steered, netip.AddrPortFrom(a, local.Port()))
+		}
+	}
+	for _, s := range t.steered {
+		if _, dup := b.transports[s]; dup {
+			t.kernel.Close()
+			return nil, fmt.Errorf("xdp open %s: endpoint %s already open", local, s)
+		}
 	}
 	// A channel MTU the link cannot carry is refused here, where the
 	// publication is made. The largest UDP payload is what a receive
@@ -231,11 +257,18 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 	}
 	t.lent = make([]lentFrame, 0, b.BatchSize())
 	t.hops = map[netip.Addr]*netdev.Neighbour{}
-	if err := b.prog.AddEndpoint(local); err != nil {
-		t.kernel.Close()
-		return nil, fmt.Errorf("xdp open %s: %w", local, err)
+	for i, s := range t.steered {
+		if err := b.prog.AddEndpoint(s); err != nil {
+			for _, done := range t.steered[:i] {
+				_ = b.prog.RemoveEndpoint(done)
+			}
+			t.kernel.Close()
+			return nil, fmt.Errorf("xdp open %s: %w", local, err)
+		}
 	}
-	b.transports[local] = t
+	for _, s := range t.steered {
+		b.transports[s] = t
+	}
 	return t, nil
 }
 
@@ -326,6 +359,9 @@ type transport struct {
 	b          *Backend
 	spec       backend.Spec
 	local, src netip.AddrPort
+	// steered are the (address, port) pairs the program sends here: the
+	// local endpoint, or each interface address for a wildcard one.
+	steered    []netip.AddrPort
 	connect    netip.AddrPort
 	connectHop *netdev.Neighbour
 	ttl        uint8
@@ -346,6 +382,16 @@ type transport struct {
 }
 
 func (t *transport) LocalAddr() netip.AddrPort { return t.local }
+
+// owns says whether a datagram to dst is this transport's.
+func (t *transport) owns(dst netip.AddrPort) bool {
+	for _, s := range t.steered {
+		if s == dst {
+			return true
+		}
+	}
+	return false
+}
 
 // Receive returns datagrams for this endpoint: first those other
 // transports set aside for it, then from the RX rings, setting aside the
@@ -386,7 +432,7 @@ func (t *transport) Receive(msgs []backend.Message) (int, error) {
 				s.Recycle([]xsk.Desc{d})
 				continue
 			}
-			if t.parsed.Dst == t.local && (!t.connect.IsValid() || t.parsed.Src == t.connect) {
+			if t.owns(t.parsed.Dst) && (!t.connect.IsValid() || t.parsed.Src == t.connect) {
 				msgs[n] = backend.Message{Buf: t.parsed.Payload, Addr: t.parsed.Src}
 				n++
 				t.lent = append(t.lent, lentFrame{sock: s, desc: d})
@@ -533,9 +579,15 @@ func (t *transport) Close() error {
 	}
 	b := t.b
 	b.mu.Lock()
-	delete(b.transports, t.local)
+	for _, s := range t.steered {
+		delete(b.transports, s)
+	}
 	b.mu.Unlock()
-	err := b.prog.RemoveEndpoint(t.local)
+	var errs []error
+	for _, s := range t.steered {
+		errs = append(errs, b.prog.RemoveEndpoint(s))
+	}
+	err := errors.Join(errs...)
 	b.rxMu.Lock()
 	for _, l := range t.lent {
 		l.sock.Recycle([]xsk.Desc{l.desc})

@@ -322,3 +322,73 @@ func TestProbeWithoutPrivileges(t *testing.T) {
 		t.Fatalf("probe as nobody:\n%s", s)
 	}
 }
+
+// TestWildcardEndpoint: an endpoint opened on 0.0.0.0 takes datagrams to
+// every address of the interface, all through AF_XDP, and gives the
+// addresses back to Linux on close.
+func TestWildcardEndpoint(t *testing.T) {
+	e := setup(t)
+	a4 := e.a.Addr().As4()
+	a4[3] = 111
+	second := netip.AddrFrom4(a4)
+	if _, err := e.a.Exec("ip", "addr", "add", second.String()+"/32", "dev", e.a.IfName()); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := e.be.Open(backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:20125")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.LocalAddr(); got != netip.AddrPortFrom(e.a.Addr(), 20125) {
+		t.Fatalf("local address %s", got)
+	}
+	steered, err := e.be.Endpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("steered %v", steered)
+	var peer *net.UDPConn
+	inNS(t, e.b, func() error {
+		var err error
+		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30005})
+		return err
+	})
+	defer peer.Close()
+	before, _ := e.be.XDPStats()
+	const count = 100
+	for i := 0; i < 2*count; i++ {
+		to := netip.AddrPortFrom(e.a.Addr(), 20125)
+		if i%2 == 1 {
+			to = netip.AddrPortFrom(second, 20125)
+		}
+		if _, err := peer.WriteToUDPAddrPort([]byte(strconv.Itoa(i)), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := make([]backend.Message, 32)
+	got := 0
+	for deadline := time.Now().Add(10 * time.Second); got < 2*count && time.Now().Before(deadline); {
+		n, err := tr.Receive(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs[:n] {
+			if string(m.Buf) != strconv.Itoa(got) {
+				t.Fatalf("received %q, want %d", m.Buf, got)
+			}
+			got++
+		}
+		if n == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	after, _ := e.be.XDPStats()
+	if got != 2*count || after.Redirected-before.Redirected < 2*count {
+		t.Fatalf("received %d of %d, %d redirected", got, 2*count, after.Redirected-before.Redirected)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := e.be.Endpoints(); len(left) != 0 {
+		t.Fatalf("still steered after close: %v", left)
+	}
+}
