@@ -65,6 +65,9 @@ type publicationImage struct {
 	ccRTT, ccWindow counters.Counter
 	links           []*imageLink
 	rejoin          bool
+	// sendResponseSetup: the publisher's SETUP asked for a response
+	// channel (a client's request publication).
+	sendResponseSetup bool
 
 	state     imageState
 	changedNs int64
@@ -156,7 +159,8 @@ func (c *Conductor) addNetworkSubscription(s *subscription, u *uri.URI, correlat
 	if err != nil {
 		return err
 	}
-	if !ch.HasExplicitEndpoint && !ch.Multicast {
+	s.isResponse = ch.ControlMode == uri.ControlModeResponse
+	if !ch.HasExplicitEndpoint && !ch.Multicast && !s.isResponse {
 		return coded(command.ErrInvalidChannel, "%s: a subscription needs endpoint=", s.channel)
 	}
 	if s.reliable, err = u.Bool("reliable", c.cfg.ReliableStream); err != nil {
@@ -201,13 +205,18 @@ func (c *Conductor) addNetworkSubscription(s *subscription, u *uri.URI, correlat
 	}
 	re.refs++
 	s.endpoint = re
+	if s.isResponse && !s.hasSession {
+		// Nothing to receive until a server answers our request
+		// publication with its response session (onResponseSetup).
+		return nil
+	}
 	c.ctx.Receiver.AddSubscription(re.ep, s.streamID, s.sessionID, s.hasSession)
 	return nil
 }
 
 // matchesImage says whether a network subscription takes an image.
 func (s *subscription) matchesImage(pi *publicationImage) bool {
-	return s.endpoint == pi.endpoint && s.streamID == pi.streamID && (!s.hasSession || s.sessionID == pi.sessionID)
+	return s.endpoint == pi.endpoint && s.streamID == pi.streamID && s.wantsSession(pi.sessionID)
 }
 
 // linkExistingImages gives a new network subscription the images its
@@ -259,7 +268,7 @@ func (c *Conductor) createImage(req imageRequest) {
 	}
 	var subs []*subscription
 	for _, s := range c.subscriptions {
-		if s.endpoint == re && s.streamID == setup.StreamID && (!s.hasSession || s.sessionID == setup.SessionID) {
+		if s.endpoint == re && s.streamID == setup.StreamID && s.wantsSession(setup.SessionID) {
 			subs = append(subs, s)
 		}
 	}
@@ -371,6 +380,7 @@ func (c *Conductor) createImage(req imageRequest) {
 		correlationID: correlationID, sessionID: setup.SessionID, streamID: setup.StreamID, endpoint: re, img: img,
 		log: log, logPath: path, source: req.source.String(), hwm: ctrs[0], rcvPos: ctrs[1], naks: ctrs[2],
 		rejoin: first.rejoin, changedNs: nowNs, ccRTT: ccRTT, ccWindow: ccWindow,
+		sendResponseSetup: setup.Flags&protocol.SetupFlagSendResponse != 0,
 	}
 	for _, s := range subs {
 		c.linkImage(s, pi, join)

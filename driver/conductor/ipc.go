@@ -88,7 +88,19 @@ type pubParams struct {
 	signalEOS  bool
 	ssc        bool // spies simulate connection
 	termWindow int
+	// isResponse: control-mode=response. responseCorrelationID is the
+	// response-correlation-id: on a request publication the client's
+	// response subscription, on a response publication the server's
+	// request image; noResponse when absent, prototypeResponse for
+	// "prototype".
+	isResponse            bool
+	responseCorrelationID int64
 }
+
+const (
+	noResponse        = -1
+	prototypeResponse = -2
+)
 
 // pubDefaults are the driver-wide defaults of one kind of publication.
 type pubDefaults struct {
@@ -173,6 +185,22 @@ func (c *Conductor) parsePubParams(u *uri.URI, d pubDefaults) (pubParams, error)
 		return p, err
 	}
 	p.termWindow = int(w)
+	mode, err := u.ControlMode()
+	if err != nil {
+		return p, err
+	}
+	p.isResponse = mode == uri.ControlModeResponse
+	p.responseCorrelationID = noResponse
+	if id, prototype, ok, err := u.ResponseCorrelation(); err != nil {
+		return p, err
+	} else if prototype {
+		p.responseCorrelationID = prototypeResponse
+	} else if ok {
+		if id < noResponse {
+			return p, u.Errorf(uri.ResponseCorrelationID, "%d: must be -1 or more, or prototype", id)
+		}
+		p.responseCorrelationID = id
+	}
 	return p, nil
 }
 
@@ -189,6 +217,9 @@ func (c *Conductor) onAddPublication(m command.PublicationMessage, exclusive boo
 	params, err := c.parsePubParams(u, c.ipcDefaults())
 	if err != nil {
 		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if params.isResponse || params.responseCorrelationID != noResponse {
+		return coded(command.ErrNotSupported, "%s: response channels are served on aeron:udp only, not aeron:ipc", m.Channel)
 	}
 	cl := c.client(m.ClientID)
 	if cl == nil {

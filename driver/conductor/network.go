@@ -58,6 +58,10 @@ type networkPublication struct {
 	// spies read the log in place, each through its sub-pos.
 	spies []*subscriberLink
 
+	// responseImage is the request image a response publication answers,
+	// until a receiver connects.
+	responseImage *publicationImage
+
 	blocked blockWatch
 }
 
@@ -70,8 +74,8 @@ func (c *Conductor) resolveUDP(u *uri.URI) (*uri.UDPChannel, error) {
 	if err != nil {
 		return nil, coded(command.ErrInvalidChannel, "%v", err)
 	}
-	if ch.ControlMode == uri.ControlModeResponse || u.Has(uri.ResponseCorrelationID) {
-		return nil, coded(command.ErrNotSupported, "%s: response channels (control-mode=response, response-correlation-id) are not supported by this driver", u.String())
+	if ch.ControlMode == uri.ControlModeResponse && !ch.HasExplicitControl {
+		return nil, coded(command.ErrInvalidChannel, "%s: control-mode=response needs control= (the server's response address)", u.String())
 	}
 	return ch, nil
 }
@@ -190,8 +194,39 @@ func (c *Conductor) onAddNetworkPublication(m command.PublicationMessage, exclus
 	if err != nil {
 		return err
 	}
-	if !ch.HasExplicitEndpoint && ch.ControlMode != uri.ControlModeManual && ch.ControlMode != uri.ControlModeDynamic {
-		return coded(command.ErrInvalidChannel, "%s: a publication needs endpoint=, or control-mode=manual or dynamic", m.Channel)
+	if !ch.HasExplicitEndpoint && ch.ControlMode != uri.ControlModeManual && ch.ControlMode != uri.ControlModeDynamic && ch.ControlMode != uri.ControlModeResponse {
+		return coded(command.ErrInvalidChannel, "%s: a publication needs endpoint=, or control-mode=manual, dynamic or response", m.Channel)
+	}
+	// Response channels (aeron_driver_conductor_find_response_publication_image
+	// and validate_response_subscription): a response publication answers
+	// one request image that asked for it; a request publication names
+	// the client's response subscription.
+	var responseImage *publicationImage
+	switch {
+	case params.isResponse && params.responseCorrelationID == noResponse:
+		return coded(command.ErrGenericError, "%s: control-mode=response was specified, but no response-correlation-id set", m.Channel)
+	case params.isResponse && params.responseCorrelationID == prototypeResponse:
+		// A placeholder that keeps the response endpoint open
+		// between clients: no image, the smallest term.
+		params.termLength = logbuffer.MinTermLength
+		params.mtu = min(params.mtu, params.termLength/8)
+	case params.isResponse:
+		for _, pi := range c.images {
+			if pi.correlationID == params.responseCorrelationID && pi.state == imageActive {
+				responseImage = pi
+				break
+			}
+		}
+		if responseImage == nil {
+			return coded(command.ErrGenericError, "%s: image.correlationId=%d not found", m.Channel, params.responseCorrelationID)
+		}
+		if !responseImage.sendResponseSetup {
+			return coded(command.ErrGenericError, "%s: image.correlationId=%d did not request a response channel", m.Channel, params.responseCorrelationID)
+		}
+	case params.responseCorrelationID >= 0:
+		if c.responseSubscription(params.responseCorrelationID) == nil {
+			return coded(command.ErrGenericError, "%s: unable to find response subscription for response-correlation-id=%d", m.Channel, params.responseCorrelationID)
+		}
 	}
 	if ch.ControlMode == uri.ControlModeDynamic && !ch.HasExplicitControl {
 		return coded(command.ErrInvalidChannel, "%s: control-mode=dynamic needs control=", m.Channel)
@@ -204,7 +239,7 @@ func (c *Conductor) onAddNetworkPublication(m command.PublicationMessage, exclus
 	if !exclusive {
 		for _, p := range c.netPubs {
 			if p.state == pubActive && !p.exclusive && p.streamID == m.StreamID && p.endpoint.canonical == ch.Canonical &&
-				(!params.hasSession || p.sessionID == params.sessionID) {
+				(!params.hasSession || p.sessionID == params.sessionID) && p.params.responseCorrelationID == params.responseCorrelationID {
 				if err := compatibleParams(p.params, params, u); err != nil {
 					return coded(command.ErrInvalidChannel, "%v", err)
 				}
@@ -224,6 +259,10 @@ func (c *Conductor) onAddNetworkPublication(m command.PublicationMessage, exclus
 	if pub == nil {
 		if pub, err = c.newNetworkPublication(m, exclusive, u, ch, params); err != nil {
 			return err
+		}
+		if responseImage != nil {
+			pub.responseImage = responseImage
+			responseImage.img.SetResponseSession(pub.sessionID)
 		}
 	}
 	pub.refCount++
@@ -301,11 +340,12 @@ func (c *Conductor) newNetworkPublication(m command.PublicationMessage, exclusiv
 	log.Metadata().Initialise(logbuffer.Params{
 		CorrelationID: m.CorrelationID, InitialTermID: params.initTermID, TermLength: params.termLength,
 		PageSize: c.cfg.FilePageSize, MTU: params.mtu, SessionID: sessionID, StreamID: m.StreamID,
-		PublicationWindow: window, ReceiverWindow: c.cfg.RcvInitialWindowLength, MaxResend: maxResend, EntityTag: -1, ResponseCorrelationID: -1,
+		PublicationWindow: window, ReceiverWindow: c.cfg.RcvInitialWindowLength, MaxResend: maxResend, EntityTag: -1,
 		SocketSndbuf: c.cfg.SocketSoSndbuf, SocketRcvbuf: c.cfg.SocketSoRcvbuf,
 		LingerTimeoutNs: int64(params.linger), UntetheredWindowLimitNs: int64(c.cfg.UntetheredWindowLimitTimeout),
 		UntetheredRestingNs: int64(c.cfg.UntetheredRestingTimeout), UntetheredLingerNs: int64(c.cfg.UntetheredWindowLimitTimeout),
 		Sparse: params.sparse, SignalEOS: params.signalEOS, SpiesSimulateConnection: params.ssc,
+		IsResponse: params.isResponse, ResponseCorrelationID: params.responseCorrelationID,
 		Tether: c.cfg.TetherSubscriptions, Rejoin: c.cfg.RejoinStream, Reliable: true, Group: group, Type: typ,
 		HasStart: params.hasStart, TermID: params.termID, TermOffset: params.termOffset,
 	})
@@ -354,7 +394,8 @@ func (c *Conductor) newNetworkPublication(m command.PublicationMessage, exclusiv
 	p.sp = sender.NewPublication(sender.Params{
 		RegistrationID: m.CorrelationID, SessionID: sessionID, StreamID: m.StreamID, InitialTermID: params.initTermID,
 		TermLength: params.termLength, MTU: params.mtu, TTL: multicastTTL(ch, c.cfg.SocketMulticastTTL), Group: group,
-		SignalEOS: params.signalEOS, SpiesSimulateConnection: params.ssc, StartPosition: start, Log: log, Endpoint: se.ep,
+		SignalEOS: params.signalEOS, SpiesSimulateConnection: params.ssc, StartPosition: start,
+		RequestsResponse: !params.isResponse && params.responseCorrelationID != noResponse, IsResponse: params.isResponse, Log: log, Endpoint: se.ep,
 		SndPos: p.sndPos, SndLmt: p.sndLmt, SndBPE: p.sndBPE, NaksReceived: p.naks, FlowControl: fc,
 		Retransmit: retransmit.Options{DelayNs: int64(c.cfg.RetransmitUnicastDelay), LingerNs: int64(c.cfg.RetransmitUnicastLinger),
 			Group: group, MaxResend: maxResend},
@@ -405,6 +446,14 @@ func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
 	}
 	if p.params.ssc {
 		p.sp.SetSpyPosition(furthest)
+	}
+	if rsp, ok := p.sp.TakeResponseSetup(); ok {
+		c.onResponseSetup(p.params.responseCorrelationID, rsp)
+	}
+	if p.responseImage != nil && p.sp.IsConnected() {
+		// The client's driver found us: no more response setups.
+		p.responseImage.img.ClearResponseSession()
+		p.responseImage = nil
 	}
 	work := 0
 	// With ssc, spies alone make the stream connected (Aeron's
@@ -513,6 +562,9 @@ func (c *Conductor) onDestination(typ int32, m command.DestinationMessage, byID 
 		if err != nil {
 			return coded(command.ErrInvalidChannel, "%v", err)
 		}
+		if ch.ControlMode == uri.ControlModeResponse || u.Has(uri.ResponseCorrelationID) {
+			return coded(command.ErrInvalidChannel, "%s: a destination may not have control-mode=response or response-correlation-id", m.Channel)
+		}
 		if typ == command.AddDestination {
 			c.ctx.Sender.AddDestination(ep, ch.RemoteData, m.CorrelationID)
 		} else {
@@ -576,4 +628,34 @@ func (c *Conductor) unlinkSpy(s *subscription) {
 			i++
 		}
 	}
+}
+
+// responseSubscription finds the response subscription (control-mode=
+// response) with the registration id a request publication names.
+func (c *Conductor) responseSubscription(registrationID int64) *subscription {
+	for _, s := range c.subscriptions {
+		if s.registrationID == registrationID && s.isResponse {
+			return s
+		}
+	}
+	return nil
+}
+
+// onResponseSetup: a server made the response publication for one of our
+// request publications and told us its session. The response
+// subscription takes that session, which asks the server for SETUP from
+// the subscription's socket; on a repeat it asks again
+// (aeron_driver_conductor_on_response_setup).
+func (c *Conductor) onResponseSetup(subscriptionID int64, responseSessionID int32) {
+	s := c.responseSubscription(subscriptionID)
+	if s == nil || s.endpoint == nil {
+		return
+	}
+	if !s.hasSession {
+		s.sessionID, s.hasSession = responseSessionID, true
+		c.ctx.Receiver.AddSubscription(s.endpoint.ep, s.streamID, s.sessionID, true)
+		c.log.Debug("response subscription joined", "subscription", s.registrationID, "session", responseSessionID, "stream", s.streamID)
+		return
+	}
+	c.ctx.Receiver.RequestSetup(s.endpoint.ep, s.streamID, s.sessionID)
 }

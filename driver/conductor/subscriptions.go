@@ -34,6 +34,17 @@ type subscription struct {
 	cc        string
 	rcvWindow int
 	nakDelay  int64
+	// isResponse: a response subscription (control-mode=response). It
+	// takes no image until a server's response setup gives it a session.
+	isResponse bool
+}
+
+// wantsSession says whether the subscription takes images of a session.
+func (s *subscription) wantsSession(sessionID int32) bool {
+	if s.hasSession {
+		return s.sessionID == sessionID
+	}
+	return !s.isResponse
 }
 
 func (s *subscription) matches(p *ipcPublication) bool {
@@ -70,6 +81,8 @@ func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
 			return err
 		}
 		statusID = s.endpoint.ep.Status.ID()
+	} else if mode, _ := u.ControlMode(); mode == uri.ControlModeResponse {
+		return coded(command.ErrNotSupported, "%s: response channels are served on aeron:udp only", m.Channel)
 	}
 	c.subscriptions = append(c.subscriptions, s)
 	n, err := command.EncodeSubscriptionReady(c.scratch, m.CorrelationID, statusID)
@@ -169,7 +182,9 @@ func (c *Conductor) removeSubscriptionAt(i int) {
 	}
 	if s.endpoint != nil {
 		c.unlinkSubscriptionFromImages(s)
-		c.ctx.Receiver.RemoveSubscription(s.endpoint.ep, s.streamID, s.sessionID, s.hasSession)
+		if !s.isResponse || s.hasSession {
+			c.ctx.Receiver.RemoveSubscription(s.endpoint.ep, s.streamID, s.sessionID, s.hasSession)
+		}
 		c.releaseReceiveEndpoint(s.endpoint)
 		return
 	}

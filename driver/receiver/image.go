@@ -93,6 +93,12 @@ type Image struct {
 	rejected     atomic.Bool
 	rejectReason []byte
 	errBuf       []byte
+	// responseSession is the session of the response publication a
+	// server made for this (request) image, 1<<32 | uint32(id), or 0:
+	// while set, each status message goes with a response setup telling
+	// the client's driver which session to subscribe to.
+	responseSession atomic.Int64
+	rspBuf          [protocol.ResponseSetupLength]byte
 }
 
 // NewImage prepares an image for the receiver.
@@ -115,6 +121,14 @@ func NewImage(p ImageParams, nowNs int64) *Image {
 	img.subscribers.Store(&empty)
 	return img
 }
+
+// SetResponseSession starts sending response setups naming sessionID.
+func (img *Image) SetResponseSession(sessionID int32) {
+	img.responseSession.Store(1<<32 | int64(uint32(sessionID)))
+}
+
+// ClearResponseSession stops the response setups: the client connected.
+func (img *Image) ClearResponseSession() { img.responseSession.Store(0) }
 
 // CorrelationID is the image's registration id.
 func (img *Image) CorrelationID() int64 { return img.p.CorrelationID }
@@ -313,6 +327,11 @@ func (img *Image) sendStatusMessage(nowNs int64) {
 	n := sm.Encode(img.smBuf[:])
 	if img.toConnections(img.smBuf[:n], nowNs) > 0 {
 		img.sys.StatusMessagesSent.Increment()
+	}
+	if rs := img.responseSession.Load(); rs != 0 {
+		n := protocol.ResponseSetup{SessionID: img.p.SessionID, StreamID: img.p.StreamID,
+			ResponseSessionID: int32(uint32(rs))}.Encode(img.rspBuf[:])
+		img.toConnections(img.rspBuf[:n], nowNs)
 	}
 	img.lastSMPosition, img.lastSMWindow = pos, window
 	img.overrunThreshold = pos + int64(img.p.TermLength/2)

@@ -40,6 +40,17 @@ func (r *Receiver) AddSubscription(e *Endpoint, streamID, sessionID int32, hasSe
 	r.commands.Offer(func(r *Receiver) { e.addSubscription(streamID, sessionID, hasSession, r.nanoClock()) })
 }
 
+// RequestSetup asks the publisher of one session again for SETUP, from an
+// endpoint with an explicit control address (a response subscription
+// hearing the server's response setup once more).
+func (r *Receiver) RequestSetup(e *Endpoint, streamID, sessionID int32) {
+	r.commands.Offer(func(*Receiver) {
+		if e.explicit {
+			e.sendSetupRequest(sessionID, streamID)
+		}
+	})
+}
+
 // RemoveSubscription drops interest registered by AddSubscription.
 func (r *Receiver) RemoveSubscription(e *Endpoint, streamID, sessionID int32, hasSession bool) {
 	r.commands.Offer(func(*Receiver) { e.removeSubscription(streamID, sessionID, hasSession) })

@@ -250,7 +250,14 @@ func (e *Endpoint) onFrame(b []byte, src netip.AddrPort, nowNs int64) {
 			p.onError(&e.ef, src, nowNs)
 		}
 	case protocol.TypeResponseSetup:
-		// Response channels are not served; the frame is valid and ignored.
+		rs, err := protocol.DecodeResponseSetup(b)
+		if err != nil {
+			e.sys.InvalidPackets.Increment()
+			return
+		}
+		if p := e.pubs[key(rs.SessionID, rs.StreamID)]; p != nil {
+			p.onResponseSetup(rs.ResponseSessionID)
+		}
 	default:
 		// Data or setup frames sent to a publication's socket are not for us.
 	}

@@ -41,6 +41,14 @@ type Params struct {
 	// SpiesSimulateConnection (ssc): with spies and no receivers the
 	// stream counts as connected and the sender keeps up with the spies.
 	SpiesSimulateConnection bool
+	// RequestsResponse marks a request publication (one with a
+	// response-correlation-id naming the client's response
+	// subscription): its SETUP asks the server for a response setup.
+	RequestsResponse bool
+	// IsResponse marks a response publication (control-mode=response):
+	// it sends nothing until a status message asking for SETUP names
+	// its receiver, then sends there.
+	IsResponse bool
 	StartPosition           int64
 	Log                     *logbuffer.LogBuffers
 	Endpoint                *Endpoint
@@ -88,6 +96,12 @@ type Publication struct {
 	eosSMSeen   atomic.Bool  // a unicast receiver said it has all (SM with EOS)
 	released    atomic.Bool  // the sender no longer touches the log or counters
 	spyPosition atomic.Int64 // the furthest spy's position, -1 with none (set by the conductor)
+	// responseSetup holds a response session id a server announced
+	// (1<<32 | uint32(id)), 0 when none is waiting for the conductor.
+	responseSetup atomic.Int64
+
+	// respAddr is where a response publication sends (sender thread).
+	respAddr netip.AddrPort
 }
 
 type overflowCounter struct{ c counters.Counter }
@@ -132,6 +146,36 @@ func (p *Publication) EndOfStreamAcknowledged() bool { return p.eosSMSeen.Load()
 // Released says the sender has let go of the publication.
 func (p *Publication) Released() bool { return p.released.Load() }
 
+// TakeResponseSetup returns the response session id a server announced
+// for this request publication since the last call, if any.
+func (p *Publication) TakeResponseSetup() (int32, bool) {
+	v := p.responseSetup.Swap(0)
+	return int32(uint32(v)), v != 0
+}
+
+// transmit sends a batch where the publication's data goes: the
+// endpoint's destinations, or a response publication's one receiver.
+func (p *Publication) transmit(msgs []backend.Message) int {
+	if !p.p.IsResponse {
+		return p.ep.send(msgs)
+	}
+	if !p.respAddr.IsValid() {
+		return 0
+	}
+	for i := range msgs {
+		msgs[i].Addr = p.respAddr
+	}
+	return p.ep.transmit(msgs)
+}
+
+// hasDestinations says whether anything would receive a send.
+func (p *Publication) hasDestinations() bool {
+	if p.p.IsResponse {
+		return p.respAddr.IsValid()
+	}
+	return p.ep.hasDestinations()
+}
+
 // SetSpyPosition tells the sender how far the furthest spy has read, or -1
 // when there are no spies.
 func (p *Publication) SetSpyPosition(pos int64) { p.spyPosition.Store(pos) }
@@ -172,18 +216,21 @@ func (p *Publication) setLimit(v int64) {
 }
 
 func (p *Publication) setupCheck(nowNs int64, termID, termOffset int32) {
-	if nowNs-p.timeOfLastSetupNs <= p.p.Timing.SetupTimeoutNs || !p.ep.hasDestinations() {
+	if nowNs-p.timeOfLastSetupNs <= p.p.Timing.SetupTimeoutNs || !p.hasDestinations() {
 		return
 	}
 	var flags uint8
 	if p.p.Group {
 		flags |= protocol.SetupFlagGroup
 	}
+	if p.p.RequestsResponse {
+		flags |= protocol.SetupFlagSendResponse
+	}
 	n := protocol.Setup{Flags: flags, TermOffset: termOffset, SessionID: p.p.SessionID, StreamID: p.p.StreamID,
 		InitialTermID: p.p.InitialTermID, ActiveTermID: termID, TermLength: int32(p.p.TermLength),
 		MTU: int32(p.p.MTU), TTL: int32(p.p.TTL)}.Encode(p.setup[:])
 	p.msgs[0] = backend.Message{Buf: p.setup[:n]}
-	p.ep.send(p.msgs[:1])
+	p.transmit(p.msgs[:1])
 	p.timeOfLastSetupNs, p.timeOfLastDataOrHeartbeat = nowNs, nowNs
 	p.setLimit(p.fc.OnSetup(p.limit, p.position, nowNs))
 	if p.hasReceiversLocal {
@@ -202,7 +249,7 @@ func (p *Publication) heartbeatCheck(nowNs int64, termID, termOffset int32) int 
 	n := protocol.DataHeader{Flags: flags, Type: protocol.TypeData, TermOffset: termOffset,
 		SessionID: p.p.SessionID, StreamID: p.p.StreamID, TermID: termID}.Encode(p.hb[:])
 	p.msgs[0] = backend.Message{Buf: p.hb[:n]}
-	p.ep.send(p.msgs[:1])
+	p.transmit(p.msgs[:1])
 	p.sys.HeartbeatsSent.Increment()
 	p.timeOfLastDataOrHeartbeat = nowNs
 	return n
@@ -212,7 +259,7 @@ func (p *Publication) heartbeatCheck(nowNs int64, termID, termOffset int32) int 
 // MTU-sized datagrams, one batch per cycle.
 func (p *Publication) sendData(nowNs int64) int {
 	window := p.limit - p.position
-	if window <= 0 || !p.ep.hasDestinations() {
+	if window <= 0 || !p.hasDestinations() {
 		p.trackLimited(window <= 0)
 		return 0
 	}
@@ -239,7 +286,7 @@ func (p *Publication) sendData(nowNs int64) int {
 	if count == 0 {
 		return 0
 	}
-	n := p.ep.send(p.msgs[:count])
+	n := p.transmit(p.msgs[:count])
 	bytes := 0
 	for i := 0; i < n; i++ {
 		p.position += advance[i]
@@ -281,6 +328,11 @@ func (p *Publication) updateConnected(nowNs int64) {
 func (p *Publication) onStatusMessage(sm *protocol.StatusMessage, src netip.AddrPort, nowNs int64) {
 	if sm.Flags&protocol.SMFlagSendSetup != 0 {
 		if !p.endOfStream.Load() {
+			if p.p.IsResponse {
+				// The client's response subscription asking for
+				// SETUP is the only way to learn where it is.
+				p.respAddr = src
+			}
 			p.isSetupElicited = true
 			p.fc.OnTriggerSendSetup(sm, nowNs)
 		}
@@ -322,7 +374,7 @@ func (p *Publication) Resend(termID, termOffset, length int32) {
 			break
 		}
 		p.resendM[0] = backend.Message{Buf: term.Bytes()[offset : offset+available]}
-		p.ep.send(p.resendM[:])
+		p.transmit(p.resendM[:])
 		p.resendM[0].Buf = nil
 		p.sys.RetransmitsSent.Increment()
 		p.sys.RetransmittedBytes.Add(int64(available))
@@ -339,6 +391,14 @@ func (p *Publication) onRTTM(r *protocol.RTTM, src netip.AddrPort) {
 	n := protocol.RTTM{SessionID: p.p.SessionID, StreamID: p.p.StreamID, EchoTimestamp: r.EchoTimestamp,
 		ReceiverID: r.ReceiverID}.Encode(p.rttm[:])
 	p.ep.sendTo(p.rttm[:n], src)
+}
+
+// onResponseSetup records a server's response session for the conductor.
+func (p *Publication) onResponseSetup(responseSessionID int32) {
+	if !p.p.RequestsResponse {
+		return
+	}
+	p.responseSetup.Store(1<<32 | int64(uint32(responseSessionID)))
 }
 
 func (p *Publication) onError(e *protocol.ErrorFrame, src netip.AddrPort, nowNs int64) {
