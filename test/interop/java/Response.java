@@ -166,20 +166,20 @@ public final class Response
             {
                 fail(failure[0]);
             }
+            if (System.nanoTime() > deadline)
+            {
+                final StringBuilder state = new StringBuilder();
+                for (final Session s : open)
+                {
+                    state.append(" [image=").append(s.image.correlationId()).append(" client=").append(s.client)
+                        .append(" requests=").append(s.requests).append(" response-connected=")
+                        .append(s.response.isConnected()).append(" closed=").append(s.closed).append(']');
+                }
+                timeout("server saw " + open.size() + " request images, " + closed + " gone, " + sessions +
+                    " expected;" + state);
+            }
             if (work == 0)
             {
-                if (System.nanoTime() > deadline)
-                {
-                    final StringBuilder state = new StringBuilder();
-                    for (final Session s : open)
-                    {
-                        state.append(" [image=").append(s.image.correlationId()).append(" client=").append(s.client)
-                            .append(" requests=").append(s.requests).append(" response-connected=")
-                            .append(s.response.isConnected()).append(" closed=").append(s.closed).append(']');
-                    }
-                    timeout("server saw " + open.size() + " request images, " + closed + " gone, " + sessions +
-                        " expected;" + state);
-                }
                 idle.idle();
             }
             else
@@ -195,14 +195,24 @@ public final class Response
     static ControlledFragmentHandler.Action echo(
         final Session s, final DirectBuffer buffer, final int offset, final int length, final String[] failure)
     {
-        final String req = buffer.getStringWithoutLengthAscii(offset, length);
+        // Requests are short; anything longer would not fit the echo buffer.
+        final String req = buffer.getStringWithoutLengthAscii(offset, Math.min(length, 256));
         final String[] words = req.split(" ");
-        if (words.length != 4 || !"request".equals(words[0]) || !"from".equals(words[2]))
+        if (length > 256 || words.length != 4 || !"request".equals(words[0]) || !"from".equals(words[2]))
         {
             failure[0] = "image " + s.image.correlationId() + " carried a malformed request: '" + req + "'";
             return ControlledFragmentHandler.Action.BREAK;
         }
-        final long seq = Long.parseLong(words[1]);
+        final long seq;
+        try
+        {
+            seq = Long.parseLong(words[1]);
+        }
+        catch (final NumberFormatException ex)
+        {
+            failure[0] = "image " + s.image.correlationId() + " carried a malformed request: '" + req + "'";
+            return ControlledFragmentHandler.Action.BREAK;
+        }
         if (s.client == null)
         {
             s.client = words[3];
@@ -301,11 +311,14 @@ public final class Response
                     work++;
                 }
             }
-            if (work == 0)
+            if (System.nanoTime() > deadline)
             {
-                check(deadline, "sent " + sent + " requests, received " + received[0] + " of " + count +
+                timeout("sent " + sent + " requests, received " + received[0] + " of " + count +
                     " responses (request connected=" + pub.isConnected() + ", response images=" +
                     sub.imageCount() + ")");
+            }
+            if (work == 0)
+            {
                 idle.idle();
             }
             else
