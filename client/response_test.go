@@ -24,9 +24,15 @@ func TestResponseChannels(t *testing.T) {
 
 	// The server: a response publication per request image.
 	images := make(chan *Image, 4)
-	reqSub, err := c.AddSubscription(ctxT(t), requests, reqStream, WithImageHandlers(func(img *Image) { images <- img }, nil))
+	// Aeron's ResponseServer names its response address on the request
+	// subscription (response-endpoint, informational) and keeps a
+	// prototype response publication open between clients.
+	reqSub, err := c.AddSubscription(ctxT(t), requests+"|response-endpoint="+control, reqStream, WithImageHandlers(func(img *Image) { images <- img }, nil))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.AddPublication(ctxT(t), "aeron:udp?control-mode=response|control="+control+"|response-correlation-id=prototype", rspStream); err != nil {
+		t.Fatalf("prototype response publication: %v", err)
 	}
 	responders := map[int32]*Publication{}
 
