@@ -124,3 +124,66 @@ func TestResponseChannels(t *testing.T) {
 		}
 	}
 }
+
+// TestIPCResponseChannels: the same pattern over aeron:ipc, where the
+// response publication names the request publication and the requester's
+// response subscription links to that one publication only.
+func TestIPCResponseChannels(t *testing.T) {
+	e := launchOverMemory(t, backendtest.Options{})
+	c := connect(t, e.Dir(), nil)
+	const reqStream, rspStream = 1050, 1051
+	images := make(chan *Image, 4)
+	if _, err := c.AddSubscription(ctxT(t), "aeron:ipc", reqStream, WithImageHandlers(func(img *Image) { images <- img }, nil)); err != nil {
+		t.Fatal(err)
+	}
+	var subs []*Subscription
+	var reqs []*Publication
+	for range 2 {
+		sub, err := c.AddSubscription(ctxT(t), "aeron:ipc?control-mode=response", rspStream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := c.AddPublication(ctxT(t), fmt.Sprintf("aeron:ipc?response-correlation-id=%d", sub.RegistrationID()), reqStream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs, reqs = append(subs, sub), append(reqs, pub)
+	}
+	if reqs[0].SessionID() == reqs[1].SessionID() {
+		t.Fatal("two requesters share one request publication")
+	}
+	rsps := map[int32]*Publication{} // by request session
+	for len(rsps) < 2 {
+		select {
+		case img := <-images:
+			pub, err := c.AddPublication(ctxT(t), fmt.Sprintf("aeron:ipc?control-mode=response|response-correlation-id=%d", img.CorrelationID()), rspStream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rsps[img.SessionID()] = pub
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d request images, want 2", len(rsps))
+		}
+	}
+	for i, sub := range subs {
+		rsp := rsps[reqs[i].SessionID()]
+		waitFor(t, 10*time.Second, "response image", func() bool { return sub.ImageCount() == 1 })
+		if got := sub.Images()[0].SessionID(); got != rsp.SessionID() {
+			t.Fatalf("requester %d linked to session %d, want its response %d", i, got, rsp.SessionID())
+		}
+		msg := []byte(fmt.Sprintf("for %d", i))
+		waitFor(t, 5*time.Second, "response offered", func() bool { return rsp.Offer(msg) > 0 })
+	}
+	for i, sub := range subs {
+		var got []string
+		waitFor(t, 5*time.Second, "response", func() bool {
+			sub.Poll(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
+				got = append(got, string(buf.Bytes()[offset:offset+length]))
+			}, 10)
+			return len(got) > 0
+		})
+		if want := fmt.Sprintf("for %d", i); len(got) != 1 || got[0] != want {
+			t.Fatalf("requester %d got %q, want %q", i, got, want)
+		}
+	}
+}

@@ -218,9 +218,6 @@ func (c *Conductor) onAddPublication(m command.PublicationMessage, exclusive boo
 	if err != nil {
 		return coded(command.ErrInvalidChannel, "%v", err)
 	}
-	if params.isResponse || params.responseCorrelationID != noResponse {
-		return coded(command.ErrNotSupported, "%s: response channels are served on aeron:udp only, not aeron:ipc", m.Channel)
-	}
 	cl := c.client(m.ClientID)
 	if cl == nil {
 		return coded(command.ErrGenericError, "no counters left to register client %d", m.ClientID)
@@ -228,7 +225,8 @@ func (c *Conductor) onAddPublication(m command.PublicationMessage, exclusive boo
 	var pub *ipcPublication
 	if !exclusive {
 		for _, p := range c.publications {
-			if p.state == pubActive && !p.exclusive && p.streamID == m.StreamID && (!params.hasSession || p.sessionID == params.sessionID) {
+			if p.state == pubActive && !p.exclusive && p.streamID == m.StreamID && (!params.hasSession || p.sessionID == params.sessionID) &&
+				p.params.responseCorrelationID == params.responseCorrelationID {
 				if err := p.compatible(params, u); err != nil {
 					return err
 				}
@@ -249,6 +247,7 @@ func (c *Conductor) onAddPublication(m command.PublicationMessage, exclusive boo
 		if err != nil {
 			return err
 		}
+		c.answerIPCRequest(pub)
 	}
 	pub.refCount++
 	cl.publications = append(cl.publications, &pubLink{registrationID: m.CorrelationID, pub: pub})
@@ -267,6 +266,28 @@ func (c *Conductor) onAddPublication(m command.PublicationMessage, exclusive boo
 		}
 	}
 	return nil
+}
+
+// answerIPCRequest: an IPC publication whose response-correlation-id names
+// a request publication is that request's response; the requester's
+// response subscription takes its session, and so links to it below
+// (DriverConductor.findAndUpdateResponseIpcSubscription).
+func (c *Conductor) answerIPCRequest(rsp *ipcPublication) {
+	if rsp.params.responseCorrelationID < 0 {
+		return
+	}
+	for _, req := range c.publications {
+		if req.registrationID != rsp.params.responseCorrelationID {
+			continue
+		}
+		for _, s := range c.subscriptions {
+			if s.registrationID == req.params.responseCorrelationID && s.endpoint == nil && !s.spy {
+				s.sessionID, s.hasSession = rsp.sessionID, true
+				return
+			}
+		}
+		return
+	}
 }
 
 func (p *ipcPublication) compatible(params pubParams, u *uri.URI) error {

@@ -48,7 +48,7 @@ func (s *subscription) wantsSession(sessionID int32) bool {
 }
 
 func (s *subscription) matches(p *ipcPublication) bool {
-	return !s.spy && p.state == pubActive && p.streamID == s.streamID && (!s.hasSession || p.sessionID == s.sessionID)
+	return !s.spy && p.state == pubActive && p.streamID == s.streamID && s.wantsSession(p.sessionID)
 }
 
 func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
@@ -82,7 +82,7 @@ func (c *Conductor) onAddSubscription(m command.SubscriptionMessage) error {
 		}
 		statusID = s.endpoint.ep.Status.ID()
 	} else if mode, _ := u.ControlMode(); mode == uri.ControlModeResponse {
-		return coded(command.ErrNotSupported, "%s: response channels are served on aeron:udp only", m.Channel)
+		s.isResponse = true
 	}
 	c.subscriptions = append(c.subscriptions, s)
 	n, err := command.EncodeSubscriptionReady(c.scratch, m.CorrelationID, statusID)

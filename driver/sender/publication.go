@@ -48,17 +48,17 @@ type Params struct {
 	// IsResponse marks a response publication (control-mode=response):
 	// it sends nothing until a status message asking for SETUP names
 	// its receiver, then sends there.
-	IsResponse bool
-	StartPosition           int64
-	Log                     *logbuffer.LogBuffers
-	Endpoint                *Endpoint
-	SndPos, SndLmt          counters.Counter
-	SndBPE                  counters.Counter
-	NaksReceived            counters.Counter
-	FlowControl             flowcontrol.Strategy
-	Retransmit              retransmit.Options
-	System                  *counters.SystemCounters
-	Timing                  Timing
+	IsResponse     bool
+	StartPosition  int64
+	Log            *logbuffer.LogBuffers
+	Endpoint       *Endpoint
+	SndPos, SndLmt counters.Counter
+	SndBPE         counters.Counter
+	NaksReceived   counters.Counter
+	FlowControl    flowcontrol.Strategy
+	Retransmit     retransmit.Options
+	System         *counters.SystemCounters
+	Timing         Timing
 }
 
 // Publication is a network publication's sending side. Fields without
