@@ -107,8 +107,14 @@ func (c *Conductor) dispatch(typ int32, b []byte, hdr command.CorrelatedMessage)
 			return malformed(typ, err)
 		}
 		return c.onDestination(typ, m, false)
-	case command.AddRcvDestination, command.RemoveRcvDestination, command.RemoveDestinationByID:
-		return coded(command.ErrNotSupported, "%s: multi-destination subscriptions and removal by id are not supported yet", command.CommandName(typ))
+	case command.AddRcvDestination, command.RemoveRcvDestination:
+		m, err := command.DecodeDestination(b)
+		if err != nil {
+			return malformed(typ, err)
+		}
+		return c.onRcvDestination(typ, m)
+	case command.RemoveDestinationByID:
+		return coded(command.ErrNotSupported, "%s: removing a destination by id is not supported yet", command.CommandName(typ))
 	case command.RejectImage:
 		m, err := command.DecodeRejectImage(b)
 		if err != nil {

@@ -1,6 +1,7 @@
 package conductor
 
 import (
+	"context"
 	"fmt"
 
 	"net/netip"
@@ -78,13 +79,14 @@ type imageRequest struct {
 	ep              *receiver.Endpoint
 	setup           protocol.Setup
 	source, control netip.AddrPort
+	destination     int
 }
 
 // requester is what the receiver calls; it only queues.
 type requester struct{ c *Conductor }
 
-func (r requester) RequestImage(e *receiver.Endpoint, setup protocol.Setup, source, control netip.AddrPort) {
-	r.c.imageRequests.Offer(imageRequest{ep: e, setup: setup, source: source, control: control})
+func (r requester) RequestImage(e *receiver.Endpoint, setup protocol.Setup, source, control netip.AddrPort, destination int) {
+	r.c.imageRequests.Offer(imageRequest{ep: e, setup: setup, source: source, control: control, destination: destination})
 }
 
 // ImageRequester is handed to receive endpoints.
@@ -107,7 +109,15 @@ func (c *Conductor) receiveEndpointFor(u *uri.URI, ch *uri.UDPChannel, correlati
 	if err != nil {
 		return nil, err
 	}
-	t, status, err := c.openChannelEndpoint(u, spec, counters.TypeReceiveChannelStatus, counters.NameReceiveChannelStatus, correlationID)
+	var t backend.Transport
+	var status counters.Counter
+	if ch.ControlMode == uri.ControlModeManual {
+		// A multi-destination subscription: sockets come with each
+		// ADD_RCV_DESTINATION.
+		status, err = c.channelStatus(u.String(), counters.TypeReceiveChannelStatus, counters.NameReceiveChannelStatus, correlationID)
+	} else {
+		t, status, err = c.openChannelEndpoint(u, spec, counters.TypeReceiveChannelStatus, counters.NameReceiveChannelStatus, correlationID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +129,7 @@ func (c *Conductor) receiveEndpointFor(u *uri.URI, ch *uri.UDPChannel, correlati
 	re := &receiveEndpoint{canonical: ch.Canonical, ep: ep}
 	c.recvEndpoints[ch.Canonical] = re
 	c.ctx.Receiver.AddEndpoint(ep)
-	c.log.Debug("receive endpoint opened", "channel", u.String(), "local", t.LocalAddr())
+	c.log.Debug("receive endpoint opened", "channel", u.String(), "local", ep.LocalAddr())
 	return re, nil
 }
 
@@ -160,7 +170,7 @@ func (c *Conductor) addNetworkSubscription(s *subscription, u *uri.URI, correlat
 		return err
 	}
 	s.isResponse = ch.ControlMode == uri.ControlModeResponse
-	if !ch.HasExplicitEndpoint && !ch.Multicast && !s.isResponse {
+	if !ch.HasExplicitEndpoint && !ch.Multicast && !s.isResponse && ch.ControlMode != uri.ControlModeManual {
 		return coded(command.ErrInvalidChannel, "%s: a subscription needs endpoint=", s.channel)
 	}
 	if s.reliable, err = u.Bool("reliable", c.cfg.ReliableStream); err != nil {
@@ -372,7 +382,7 @@ func (c *Conductor) createImage(req imageRequest) {
 	img := receiver.NewImage(receiver.ImageParams{
 		CorrelationID: correlationID, SessionID: setup.SessionID, StreamID: setup.StreamID,
 		InitialTermID: setup.InitialTermID, ActiveTermID: setup.ActiveTermID, TermOffset: setup.TermOffset,
-		TermLength: termLength, MTU: mtu, Log: log, Endpoint: req.ep, Source: req.source, Control: req.control,
+		TermLength: termLength, MTU: mtu, Log: log, Endpoint: req.ep, Source: req.source, Control: req.control, Destination: req.destination,
 		HWM: ctrs[0], RcvPos: ctrs[1], NaksSent: ctrs[2], CC: cc, CCRTT: ccRTT, CCWindow: ccWindow, NakDelay: delay, Reliable: first.reliable,
 		SMTimeoutNs: int64(c.cfg.RcvStatusMessageTimeout), System: c.ctx.System,
 	}, nowNs)
@@ -521,4 +531,58 @@ func (c *Conductor) onPublicationError(e sender.PublicationError) {
 		c.ctx.Errors.Record(e.Code, fmt.Sprintf("receiver %d at %s sent an error frame for session %d stream %d: %s",
 			e.ReceiverID, e.Source, e.SessionID, e.StreamID, e.Message))
 	}
+}
+
+// onRcvDestination adds a socket to, or removes one from, a
+// multi-destination subscription (control-mode=manual): each destination
+// is a receive channel of its own whose datagrams feed the subscription's
+// images (ADD_RCV_DESTINATION, REMOVE_RCV_DESTINATION).
+func (c *Conductor) onRcvDestination(typ int32, m command.DestinationMessage) error {
+	var s *subscription
+	for _, x := range c.subscriptions {
+		if x.registrationID == m.RegistrationID && x.clientID == m.ClientID {
+			s = x
+			break
+		}
+	}
+	if s == nil || s.endpoint == nil || !s.endpoint.ep.IsMDS() {
+		return coded(command.ErrUnknownSubscription, "%s: unknown multi-destination subscription %d (it needs control-mode=manual)", command.CommandName(typ), m.RegistrationID)
+	}
+	u, err := parseChannel(m.Channel)
+	if err != nil {
+		return err
+	}
+	if u.Media != uri.UDP || u.Spy {
+		return coded(command.ErrNotSupported, "%s: %s: only aeron:udp destinations are supported", command.CommandName(typ), m.Channel)
+	}
+	ch, err := uri.ResolveUDP(context.Background(), u, true)
+	if err != nil {
+		return coded(command.ErrInvalidChannel, "%v", err)
+	}
+	if ch.ControlMode != uri.ControlModeNone || u.Has(uri.ResponseCorrelationID) {
+		return coded(command.ErrInvalidChannel, "%s: a destination may not have control-mode or response-correlation-id", m.Channel)
+	}
+	ep := s.endpoint.ep
+	if typ == command.RemoveRcvDestination {
+		c.ctx.Receiver.RemoveDestination(ep, ch.Canonical)
+	} else {
+		rcv, snd, err := c.socketBuffers(u)
+		if err != nil {
+			return err
+		}
+		spec := backend.Spec{Local: ch.RemoteData, SocketRcvBuf: rcv, SocketSndBuf: snd, MaxDatagram: uri.MaxUDPPayload,
+			MulticastTTL: multicastTTL(ch, c.cfg.SocketMulticastTTL)}
+		if ch.Multicast {
+			spec.Interface = ch.LocalData.Addr()
+		}
+		t, err := c.ctx.Backend.Open(spec)
+		if err != nil {
+			return coded(command.ErrGenericError, "%s: open %s: %v", command.CommandName(typ), m.Channel, err)
+		}
+		c.ctx.Receiver.AddDestination(ep, receiver.NewDestination(ch, t))
+		c.log.Debug("receive destination added", "subscription", s.registrationID, "channel", string(m.Channel), "local", t.LocalAddr())
+	}
+	n, err := command.EncodeOperationSucceeded(c.scratch, m.CorrelationID)
+	c.transmit(command.OnOperationSuccess, n, err)
+	return nil
 }

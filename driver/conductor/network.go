@@ -162,13 +162,22 @@ func (c *Conductor) openChannelEndpoint(u *uri.URI, spec backend.Spec, statusTyp
 	if err != nil {
 		return nil, counters.Counter{}, coded(command.ErrGenericError, "%s: open %s endpoint on %s: %v", u.String(), statusName, spec.Local, err)
 	}
-	status, err := c.ctx.Counters.AllocateChannelStatus(statusType, statusName, correlationID, u.String()+" "+t.LocalAddr().String())
+	status, err := c.channelStatus(u.String()+" "+t.LocalAddr().String(), statusType, statusName, correlationID)
 	if err != nil {
 		t.Close()
-		return nil, counters.Counter{}, coded(command.ErrGenericError, "allocate %s: %v", statusName, err)
+		return nil, counters.Counter{}, err
+	}
+	return t, status, nil
+}
+
+// channelStatus allocates a channel status counter, ACTIVE.
+func (c *Conductor) channelStatus(label string, statusType int32, statusName string, correlationID int64) (counters.Counter, error) {
+	status, err := c.ctx.Counters.AllocateChannelStatus(statusType, statusName, correlationID, label)
+	if err != nil {
+		return counters.Counter{}, coded(command.ErrGenericError, "allocate %s: %v", statusName, err)
 	}
 	status.Set(channelActive)
-	return t, status, nil
+	return status, nil
 }
 
 func (c *Conductor) closeChannelStatus(status counters.Counter) {

@@ -34,11 +34,13 @@ type ImageParams struct {
 	// and NAKs go (the source for unicast, the control group for
 	// multicast).
 	Source, Control netip.AddrPort
-	HWM, RcvPos     counters.Counter
-	NaksSent        counters.Counter
-	CC              congestion.Control
-	NakDelay        lossdetect.DelayGenerator
-	Reliable        bool
+	// Destination is the endpoint socket the SETUP came through.
+	Destination int
+	HWM, RcvPos counters.Counter
+	NaksSent    counters.Counter
+	CC          congestion.Control
+	NakDelay    lossdetect.DelayGenerator
+	Reliable    bool
 	// CCRTT and CCWindow, when valid, show cubic congestion control's
 	// RTT estimate and window (per-image counters).
 	CCRTT, CCWindow counters.Counter
@@ -46,7 +48,10 @@ type ImageParams struct {
 	System          *counters.SystemCounters
 }
 
+// connection is a sender the image hears, through one of the endpoint's
+// sockets: status messages, NAKs and RTT replies go back that way.
 type connection struct {
+	dest       int
 	control    netip.AddrPort
 	lastSeenNs int64
 	eos        bool
@@ -115,7 +120,7 @@ func NewImage(p ImageParams, nowNs int64) *Image {
 		img.terms[i] = p.Log.Term(i)
 	}
 	img.loss = lossdetect.New(p.NakDelay, img)
-	img.conns = append(img.conns, connection{control: p.Control, lastSeenNs: nowNs})
+	img.conns = append(img.conns, connection{dest: p.Destination, control: p.Control, lastSeenNs: nowNs})
 	img.timeOfLastPacket.Store(nowNs)
 	empty := []counters.Counter{}
 	img.subscribers.Store(&empty)
@@ -175,7 +180,7 @@ func (img *Image) Rejected() bool { return img.rejected.Load() }
 func (img *Image) Released() bool { return img.released.Load() }
 
 // insertPacket puts a DATA datagram (or heartbeat) into the log.
-func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, src netip.AddrPort, nowNs int64) {
+func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, di int, src netip.AddrPort, nowNs int64) {
 	if logbuffer.TermCount(hdr.TermID, img.p.InitialTermID) < 0 || img.rejected.Load() {
 		return
 	}
@@ -196,7 +201,7 @@ func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, src netip.Add
 	proposed := packetPos + int64(length)
 	if packetPos < img.lastSMPosition && proposed <= img.lastSMPosition {
 		img.sys.FlowControlUnderRuns.Increment()
-		img.trackConnection(src, nowNs, false)
+		img.trackConnection(di, src, nowNs, false)
 		return
 	}
 	if proposed > img.overrunThreshold {
@@ -206,14 +211,14 @@ func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, src netip.Add
 	if heartbeat {
 		img.sys.HeartbeatsReceived.Increment()
 		eos := hdr.Flags&protocol.FlagEOS != 0
-		img.trackConnection(src, nowNs, eos)
+		img.trackConnection(di, src, nowNs, eos)
 		if eos && !img.eosSeen && img.allConnectionsEOS() {
 			img.eosSeen = true
 			logbuffer.SetEndOfStreamPosition(img.meta, packetPos)
 			img.endOfStream.Store(true)
 		}
 	} else {
-		img.trackConnection(src, nowNs, false)
+		img.trackConnection(di, src, nowNs, false)
 		term := img.terms[logbuffer.IndexByPosition(packetPos, img.bits)]
 		logbuffer.Insert(term, int(hdr.TermOffset), b)
 	}
@@ -221,19 +226,28 @@ func (img *Image) insertPacket(b []byte, hdr *protocol.DataHeader, src netip.Add
 	img.p.HWM.ProposeMax(proposed)
 }
 
-func (img *Image) trackConnection(src netip.AddrPort, nowNs int64, eos bool) {
-	if img.ep.control.IsValid() && img.ep.Channel.Multicast {
-		// Multicast status messages go to the control group, whoever sent.
-		img.conns[0].lastSeenNs, img.conns[0].eos = nowNs, eos
-		return
-	}
+// trackConnection notes a frame from src on destination di. Multicast
+// status messages go to the control group, whoever sent.
+func (img *Image) trackConnection(di int, src netip.AddrPort, nowNs int64, eos bool) {
+	control := img.ep.controlFor(di, src)
 	for i := range img.conns {
-		if img.conns[i].control == src {
+		if img.conns[i].dest == di && img.conns[i].control == control {
 			img.conns[i].lastSeenNs, img.conns[i].eos = nowNs, eos
 			return
 		}
 	}
-	img.conns = append(img.conns, connection{control: src, lastSeenNs: nowNs, eos: eos})
+	img.conns = append(img.conns, connection{dest: di, control: control, lastSeenNs: nowNs, eos: eos})
+}
+
+// dropConnections forgets the connections through a removed destination.
+func (img *Image) dropConnections(di int) {
+	kept := img.conns[:0]
+	for _, c := range img.conns {
+		if c.dest != di {
+			kept = append(kept, c)
+		}
+	}
+	img.conns = kept
 }
 
 func (img *Image) allConnectionsEOS() bool {
@@ -243,12 +257,6 @@ func (img *Image) allConnectionsEOS() bool {
 		}
 	}
 	return true
-}
-
-// addConnection records another sender address (a SETUP for an image that
-// exists, as multi-destination subscriptions see).
-func (img *Image) addConnection(src netip.AddrPort, nowNs int64) {
-	img.trackConnection(src, nowNs, false)
 }
 
 // trackRebuild advances rcv-pos over the rebuilt log, detects loss and
@@ -375,7 +383,7 @@ func (img *Image) toConnections(b []byte, nowNs int64) int {
 		if nowNs-img.conns[i].lastSeenNs > connectionTimeoutNs {
 			continue
 		}
-		if img.ep.sendTo(b, img.conns[i].control) {
+		if img.ep.sendTo(img.conns[i].dest, b, img.conns[i].control) {
 			sent++
 		}
 	}
@@ -403,14 +411,14 @@ func (img *Image) OnGapDetected(termID, termOffset, length int32) {
 	}
 }
 
-func (img *Image) onRTTM(r *protocol.RTTM, src netip.AddrPort, nowNs int64) {
+func (img *Image) onRTTM(r *protocol.RTTM, di int, src netip.AddrPort, nowNs int64) {
 	if r.ReceiverID != img.ep.ReceiverID && r.ReceiverID != 0 {
 		return
 	}
 	if r.Flags&protocol.RTTMFlagReply != 0 {
 		n := protocol.RTTM{SessionID: img.p.SessionID, StreamID: img.p.StreamID, EchoTimestamp: r.EchoTimestamp,
 			ReceiverID: img.ep.ReceiverID}.Encode(img.rtBuf[:])
-		img.ep.sendTo(img.rtBuf[:n], src)
+		img.ep.sendTo(di, img.rtBuf[:n], src)
 		return
 	}
 	if rtt := nowNs - r.EchoTimestamp - r.ReceptionDelta; rtt > 0 {

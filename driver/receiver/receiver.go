@@ -40,14 +40,24 @@ func (r *Receiver) AddSubscription(e *Endpoint, streamID, sessionID int32, hasSe
 	r.commands.Offer(func(r *Receiver) { e.addSubscription(streamID, sessionID, hasSession, r.nanoClock()) })
 }
 
+// AddDestination starts reading another socket of a multi-destination
+// subscription's endpoint.
+func (r *Receiver) AddDestination(e *Endpoint, d *Destination) {
+	r.commands.Offer(func(r *Receiver) { e.addDestination(d, r.nanoClock()) })
+}
+
+// RemoveDestination closes the socket of a multi-destination
+// subscription's destination on channel canonical.
+func (r *Receiver) RemoveDestination(e *Endpoint, canonical string) {
+	r.commands.Offer(func(*Receiver) { e.removeDestination(canonical) })
+}
+
 // RequestSetup asks the publisher of one session again for SETUP, from an
 // endpoint with an explicit control address (a response subscription
 // hearing the server's response setup once more).
 func (r *Receiver) RequestSetup(e *Endpoint, streamID, sessionID int32) {
 	r.commands.Offer(func(*Receiver) {
-		if e.explicit {
-			e.sendSetupRequest(sessionID, streamID)
-		}
+		e.sendSetupRequest(sessionID, streamID)
 	})
 }
 

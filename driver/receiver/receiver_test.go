@@ -30,7 +30,9 @@ func (s *sink) Close() error              { return nil }
 
 type requests struct{ n int }
 
-func (r *requests) RequestImage(*Endpoint, protocol.Setup, netip.AddrPort, netip.AddrPort) { r.n++ }
+func (r *requests) RequestImage(*Endpoint, protocol.Setup, netip.AddrPort, netip.AddrPort, int) {
+	r.n++
+}
 
 const (
 	testSession = 7
@@ -105,8 +107,8 @@ func data(termID, offset int32, payload int) []byte {
 
 func TestDataIsRebuiltGapsAreNakedAndStatusSent(t *testing.T) {
 	r := newRig(t)
-	r.ep.onDatagram(data(testInitial, 0, 100), src, 1)
-	r.ep.onDatagram(data(testInitial, 320, 100), src, 2) // a gap at 160..320
+	r.ep.onDatagram(data(testInitial, 0, 100), src, 0, 1)
+	r.ep.onDatagram(data(testInitial, 320, 100), src, 0, 2) // a gap at 160..320
 	if hwm := r.img.p.HWM.Get(); hwm != 480 {
 		t.Fatalf("hwm %d, want 480", hwm)
 	}
@@ -125,7 +127,7 @@ func TestDataIsRebuiltGapsAreNakedAndStatusSent(t *testing.T) {
 	if nak == nil || nak.TermOffset != 160 || nak.Length != 160 || nak.TermID != testInitial {
 		t.Fatalf("NAK %+v, want offset 160 length 160", nak)
 	}
-	r.ep.onDatagram(data(testInitial, 160, 100), src, 5) // the retransmission
+	r.ep.onDatagram(data(testInitial, 160, 100), src, 0, 5) // the retransmission
 	r.img.trackRebuild(6)
 	if pos := r.img.p.RcvPos.Get(); pos != 480 {
 		t.Fatalf("rcv-pos %d after the retransmission, want 480", pos)
@@ -146,8 +148,8 @@ func TestUnknownSessionElicitsSetupOnceAndSetupRequestsImage(t *testing.T) {
 	other := data(testInitial, 0, 10)
 	protocol.DataHeader{FrameLength: 42, Flags: protocol.FlagsUnfragmented, Type: protocol.TypeData, SessionID: 8,
 		StreamID: testStream, TermID: testInitial}.Encode(other)
-	r.ep.onDatagram(other, src, 1)
-	r.ep.onDatagram(other, src, 2)
+	r.ep.onDatagram(other, src, 0, 1)
+	r.ep.onDatagram(other, src, 0, 2)
 	if len(r.out.sent) != 1 {
 		t.Fatalf("%d SEND_SETUP status messages, want 1 while pending", len(r.out.sent))
 	}
@@ -157,8 +159,8 @@ func TestUnknownSessionElicitsSetupOnceAndSetupRequestsImage(t *testing.T) {
 	}
 	setup := make([]byte, protocol.SetupLength)
 	protocol.Setup{SessionID: 8, StreamID: testStream, InitialTermID: 5, ActiveTermID: 5, TermLength: testTerm, MTU: 1408}.Encode(setup)
-	r.ep.onDatagram(setup, src, 3)
-	r.ep.onDatagram(setup, src, 4)
+	r.ep.onDatagram(setup, src, 0, 3)
+	r.ep.onDatagram(setup, src, 0, 4)
 	if r.req.n != 1 {
 		t.Fatalf("%d image requests, want 1", r.req.n)
 	}
@@ -170,7 +172,7 @@ func TestMalformedDatagramsAreCountedAndDropped(t *testing.T) {
 	d := data(testInitial, testTerm-32, 100) // runs past the term end
 	bad = append(bad, d)
 	for _, b := range bad {
-		r.ep.onDatagram(b, src, 1)
+		r.ep.onDatagram(b, src, 0, 1)
 	}
 	if n := r.sys.InvalidPackets.Get(); n != int64(len(bad)) {
 		t.Fatalf("invalid packets %d, want %d", n, len(bad))
@@ -187,7 +189,7 @@ func TestReceivePathDoesNotAllocate(t *testing.T) {
 	now := int64(0)
 	if n := testing.AllocsPerRun(1000, func() {
 		now += 1000
-		r.ep.onDatagram(frames[i%len(frames)], src, now)
+		r.ep.onDatagram(frames[i%len(frames)], src, 0, now)
 		r.img.trackRebuild(now)
 		i++
 	}); n != 0 {
@@ -210,7 +212,7 @@ func FuzzDatagram(f *testing.F) {
 	now := int64(0)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		now += 1e6
-		r.ep.onDatagram(b, src, now)
+		r.ep.onDatagram(b, src, 0, now)
 		r.img.trackRebuild(now)
 		r.img.sendPendingStatus(now)
 		r.out.sent = r.out.sent[:0]
@@ -225,7 +227,7 @@ func TestTermEndPaddingIsNoOverrun(t *testing.T) {
 	pad := make([]byte, protocol.DataHeaderLength)
 	protocol.DataHeader{FrameLength: testTerm - offset, Flags: protocol.FlagsUnfragmented, Type: protocol.TypePad,
 		TermOffset: offset, SessionID: testSession, StreamID: testStream, TermID: testInitial}.Encode(pad)
-	r.ep.onDatagram(pad, src, 1)
+	r.ep.onDatagram(pad, src, 0, 1)
 	if n := r.sys.FlowControlOverRuns.Get(); n != 0 {
 		t.Fatalf("%d overruns for a term-end PAD inside the window", n)
 	}
