@@ -8,8 +8,29 @@ import (
 
 // AddDestination adds a receiver address to a multi-destination-cast
 // publication (control-mode=manual): channel is aeron:udp?endpoint=...
-func (p *Publication) AddDestination(ctx context.Context, channel string) error {
-	return p.client.destination(ctx, command.AddDestination, p.registrationID, channel)
+// It returns the destination's registration id, for RemoveDestinationByID.
+func (p *Publication) AddDestination(ctx context.Context, channel string) (int64, error) {
+	c := p.client
+	pd, corr, err := c.send(command.AddDestination, func(dst []byte, corr int64) (int, error) {
+		return command.EncodeDestination(dst, c.clientID, corr, p.registrationID, channel)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return corr, c.await(ctx, pd, corr)
+}
+
+// RemoveDestinationByID removes the destination AddDestination returned
+// the id of.
+func (p *Publication) RemoveDestinationByID(ctx context.Context, destinationID int64) error {
+	c := p.client
+	pd, corr, err := c.send(command.RemoveDestinationByID, func(dst []byte, corr int64) (int, error) {
+		return command.EncodeDestinationByID(dst, c.clientID, corr, p.registrationID, destinationID)
+	})
+	if err != nil {
+		return err
+	}
+	return c.await(ctx, pd, corr)
 }
 
 // RemoveDestination removes a receiver address AddDestination added.

@@ -32,7 +32,7 @@ func TestMultiDestinationSubscription(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range dests {
-		if err := pub.AddDestination(ctxT(t), d); err != nil {
+		if _, err := pub.AddDestination(ctxT(t), d); err != nil {
 			t.Fatalf("publication add %s: %v", d, err)
 		}
 	}
@@ -78,5 +78,59 @@ func TestMultiDestinationSubscription(t *testing.T) {
 	}
 	if err := plain.AddDestination(ctxT(t), dests[0]); err == nil {
 		t.Fatal("a destination added to a subscription without control-mode=manual")
+	}
+}
+
+// TestRemoveDestinationByID: a multi-destination-cast publication stops
+// sending to a destination removed by the id AddDestination returned.
+func TestRemoveDestinationByID(t *testing.T) {
+	e := launchOverMemory(t, backendtest.Options{})
+	c := connect(t, e.Dir(), nil)
+	const stream = 1061
+	dests := []string{"aeron:udp?endpoint=127.0.0.1:40153", "aeron:udp?endpoint=127.0.0.1:40154"}
+	pub, err := c.AddPublication(ctxT(t), "aeron:udp?control-mode=manual", stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subs []*Subscription
+	var ids []int64
+	for _, d := range dests {
+		sub, err := c.AddSubscription(ctxT(t), d, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := pub.AddDestination(ctxT(t), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs, ids = append(subs, sub), append(ids, id)
+	}
+	waitFor(t, 10*time.Second, "both connected", func() bool { return subs[0].ImageCount() == 1 && subs[1].ImageCount() == 1 })
+	counts := make([]int, 2)
+	poll := func() {
+		for i, s := range subs {
+			s.Poll(func(shm.AtomicBuffer, int, int, *Header) { counts[i]++ }, 100)
+		}
+	}
+	send := func(n int) {
+		for i := 0; i < n; {
+			if pub.Offer([]byte("m")) > 0 {
+				i++
+			}
+			poll()
+		}
+	}
+	send(100)
+	waitFor(t, 5*time.Second, "100 at both", func() bool { poll(); return counts[0] == 100 && counts[1] == 100 })
+	if err := pub.RemoveDestinationByID(ctxT(t), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.RemoveDestinationByID(ctxT(t), 1<<40); err != nil {
+		t.Fatalf("removing an unknown id: %v", err)
+	}
+	send(100)
+	waitFor(t, 5*time.Second, "200 at the kept destination", func() bool { poll(); return counts[1] == 200 })
+	if counts[0] != 100 {
+		t.Fatalf("the removed destination got %d messages, want 100", counts[0])
 	}
 }

@@ -106,7 +106,7 @@ func (c *Conductor) dispatch(typ int32, b []byte, hdr command.CorrelatedMessage)
 		if err != nil {
 			return malformed(typ, err)
 		}
-		return c.onDestination(typ, m, false)
+		return c.onDestination(typ, m, -1)
 	case command.AddRcvDestination, command.RemoveRcvDestination:
 		m, err := command.DecodeDestination(b)
 		if err != nil {
@@ -114,7 +114,12 @@ func (c *Conductor) dispatch(typ int32, b []byte, hdr command.CorrelatedMessage)
 		}
 		return c.onRcvDestination(typ, m)
 	case command.RemoveDestinationByID:
-		return coded(command.ErrNotSupported, "%s: removing a destination by id is not supported yet", command.CommandName(typ))
+		m, err := command.DecodeDestinationByID(b)
+		if err != nil {
+			return malformed(typ, err)
+		}
+		return c.onDestination(typ, command.DestinationMessage{CorrelatedMessage: m.CorrelatedMessage, RegistrationID: m.ResourceRegistrationID},
+			m.DestinationRegistrationID)
 	case command.RejectImage:
 		m, err := command.DecodeRejectImage(b)
 		if err != nil {

@@ -541,9 +541,11 @@ func (c *Conductor) checkNetworkPublications(nowNs int64) int {
 	return work
 }
 
-// onDestination handles ADD_DESTINATION and REMOVE_DESTINATION for a
-// manual multi-destination-cast publication.
-func (c *Conductor) onDestination(typ int32, m command.DestinationMessage, byID bool) error {
+// onDestination handles ADD_DESTINATION and REMOVE_DESTINATION by channel
+// for a manual multi-destination-cast publication, or
+// REMOVE_DESTINATION_BY_ID when destinationID is not -1 (the correlation
+// id of the ADD_DESTINATION that added it).
+func (c *Conductor) onDestination(typ int32, m command.DestinationMessage, destinationID int64) error {
 	var pub *networkPublication
 	if cl := c.clients[m.ClientID]; cl != nil {
 		for _, l := range cl.publications {
@@ -560,8 +562,8 @@ func (c *Conductor) onDestination(typ int32, m command.DestinationMessage, byID 
 	if ep.Channel.ControlMode != uri.ControlModeManual {
 		return coded(command.ErrInvalidChannel, "%s: publication %d is not control-mode=manual", command.CommandName(typ), m.RegistrationID)
 	}
-	if byID {
-		c.ctx.Sender.RemoveDestination(ep, netipNone, m.RegistrationID)
+	if destinationID != -1 {
+		c.ctx.Sender.RemoveDestination(ep, netipNone, destinationID)
 	} else {
 		u, err := uri.Parse(string(m.Channel))
 		if err != nil {
