@@ -61,14 +61,14 @@ public final class Mds
                 final String[] destinations = new String[args.length - 7];
                 System.arraycopy(args, 7, destinations, 0, destinations.length);
                 sub(aeron, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), deadline(args[6]), destinations);
+                    Integer.parseInt(args[4]), Integer.parseInt(args[5]), Exit.deadline(args[6]), destinations);
             }
             else
             {
                 final String[] destinations = new String[args.length - 7];
                 System.arraycopy(args, 7, destinations, 0, destinations.length);
                 pub(aeron, args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-                    Integer.parseInt(args[5]), deadline(args[6]), destinations);
+                    Integer.parseInt(args[5]), Exit.deadline(args[6]), destinations);
             }
         }
     }
@@ -105,7 +105,7 @@ public final class Mds
         }
         catch (final AeronException ex)
         {
-            fail("publisher-side driver refused the publication " + channel + ": " + ex.getMessage());
+            Exit.fail("publisher-side driver refused the publication " + channel + ": " + ex.getMessage());
             return;
         }
         for (final String destination : destinations)
@@ -116,7 +116,7 @@ public final class Mds
             }
             catch (final AeronException ex)
             {
-                fail("publisher-side driver refused destination " + destination + " on " + channel + ": " +
+                Exit.fail("publisher-side driver refused destination " + destination + " on " + channel + ": " +
                     ex.getMessage());
             }
         }
@@ -126,7 +126,7 @@ public final class Mds
         final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
         while (!pub.isConnected())
         {
-            check(deadline, "publisher " + name + " not connected: no status message from the subscriber");
+            Exit.check(deadline, "publisher " + name + " not connected: no status message from the subscriber");
             idle.idle();
         }
 
@@ -139,7 +139,7 @@ public final class Mds
             final long due = start + spreadNs * seq / count;
             while (System.nanoTime() < due)
             {
-                check(deadline, "publisher " + name + " pacing at message " + seq);
+                Exit.check(deadline, "publisher " + name + " pacing at message " + seq);
                 idle.idle();
             }
             idle.reset();
@@ -154,9 +154,9 @@ public final class Mds
             {
                 if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
                 {
-                    fail("publisher " + name + " offer failed at message " + seq + ": " + result);
+                    Exit.fail("publisher " + name + " offer failed at message " + seq + ": " + result);
                 }
-                check(deadline, "publisher " + name + " stuck at message " + seq + " (offer " + result +
+                Exit.check(deadline, "publisher " + name + " stuck at message " + seq + " (offer " + result +
                     ", connected=" + pub.isConnected() + ")");
                 idle.idle();
             }
@@ -208,7 +208,7 @@ public final class Mds
         }
         catch (final AeronException ex)
         {
-            fail("subscriber-side driver refused the subscription " + MDS_CHANNEL + ": " + ex.getMessage());
+            Exit.fail("subscriber-side driver refused the subscription " + MDS_CHANNEL + ": " + ex.getMessage());
             return;
         }
         for (final String destination : destinations)
@@ -219,7 +219,7 @@ public final class Mds
             }
             catch (final AeronException ex)
             {
-                fail("subscriber-side driver refused destination " + destination + " on " + MDS_CHANNEL +
+                Exit.fail("subscriber-side driver refused destination " + destination + " on " + MDS_CHANNEL +
                     ": " + ex.getMessage());
             }
         }
@@ -261,7 +261,7 @@ public final class Mds
                 {
                     if (t.image.correlationId() == image.correlationId() && t.next < count)
                     {
-                        fail("image " + t.describe() + " went unavailable after " + t.next + " of " + count +
+                        Exit.fail("image " + t.describe() + " went unavailable after " + t.next + " of " + count +
                             " messages" + (removedAt >= 0 ? " (destination " + removed + " was removed after " +
                             removedAt + ")" : ""));
                     }
@@ -286,7 +286,7 @@ public final class Mds
                     }
                     catch (final AeronException ex)
                     {
-                        fail("subscriber-side driver refused to remove destination " + removed + " from " +
+                        Exit.fail("subscriber-side driver refused to remove destination " + removed + " from " +
                             MDS_CHANNEL + ": " + ex.getMessage());
                     }
                     removedAt = t.next;
@@ -308,7 +308,7 @@ public final class Mds
                 {
                     state.append(' ').append(t.describe());
                 }
-                timeout("subscriber has " + tracks.size() + " of " + images + " images, " + count +
+                Exit.timeout("subscriber has " + tracks.size() + " of " + images + " images, " + count +
                     " messages expected on each" + (removed != null ? ", destination " + removed +
                     (removedAt >= 0 ? " removed after " + removedAt : " not yet removed") : "") + ";" + state);
             }
@@ -333,21 +333,21 @@ public final class Mds
         }
         if (failure[0] != null)
         {
-            fail(failure[0]);
+            Exit.fail(failure[0]);
         }
         final StringBuilder names = new StringBuilder();
         for (final Track t : tracks)
         {
             if (t.maxTransports != transports)
             {
-                fail("image " + t.describe() + " reported data through " + t.maxTransports +
+                Exit.fail("image " + t.describe() + " reported data through " + t.maxTransports +
                     " destinations at most (activeTransportCount), want " + transports);
             }
             for (final Track o : tracks)
             {
                 if (o != t && o.name.equals(t.name))
                 {
-                    fail("images of sessions " + o.image.sessionId() + " and " + t.image.sessionId() +
+                    Exit.fail("images of sessions " + o.image.sessionId() + " and " + t.image.sessionId() +
                         " both carry publisher " + t.name);
                 }
             }
@@ -355,7 +355,7 @@ public final class Mds
         }
         if (removed != null && droppedAt < 0)
         {
-            fail("after removing destination " + removed + " the image still reports " +
+            Exit.fail("after removing destination " + removed + " the image still reports " +
                 tracks.get(0).image.activeTransportCount() + " transports (activeTransportCount), want " +
                 (destinations.length - 1));
         }
@@ -387,7 +387,7 @@ public final class Mds
             " transports=" + image.activeTransportCount());
         if (tracks.size() > images)
         {
-            fail("subscriber got " + tracks.size() + " images, want " + images + ": session " +
+            Exit.fail("subscriber got " + tracks.size() + " images, want " + images + ": session " +
                 image.sessionId() + " from " + image.sourceIdentity() + " is one too many");
         }
         return t;
@@ -466,30 +466,5 @@ public final class Mds
         track.next++;
         track.lastNs = System.nanoTime();
         return null;
-    }
-
-    static long deadline(final String seconds)
-    {
-        return System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(seconds));
-    }
-
-    static void fail(final String what)
-    {
-        System.out.println("FAIL " + what);
-        System.exit(2);
-    }
-
-    static void check(final long deadline, final String what)
-    {
-        if (System.nanoTime() > deadline)
-        {
-            timeout(what);
-        }
-    }
-
-    static void timeout(final String what)
-    {
-        System.out.println("TIMEOUT " + what);
-        System.exit(3);
     }
 }

@@ -73,7 +73,7 @@ public final class MixedSizes
                     final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(max));
                     while (!pub.isConnected())
                     {
-                        check(deadline, "no subscriber connected");
+                        Exit.check(deadline, "no subscriber connected");
                         Thread.sleep(1);
                     }
                     for (int seq = 0; seq < count; seq++)
@@ -94,7 +94,7 @@ public final class MixedSizes
                             {
                                 throw new IllegalStateException("offer failed: " + result);
                             }
-                            check(deadline, "publisher stuck at message " + seq + " result " + result);
+                            Exit.check(deadline, "publisher stuck at message " + seq + " result " + result);
                             Thread.yield();
                         }
                     }
@@ -134,7 +134,7 @@ public final class MixedSizes
                     {
                         if (sub.poll(handler, 100) == 0)
                         {
-                            check(deadline, "received " + next[0] + " of " + count);
+                            Exit.check(deadline, "received " + next[0] + " of " + count);
                             Thread.yield();
                         }
                     }
@@ -146,15 +146,6 @@ public final class MixedSizes
                 }
                 System.out.println("RECEIVED " + next[0]);
             }
-        }
-    }
-
-    static void check(final long deadline, final String what)
-    {
-        if (System.nanoTime() > deadline)
-        {
-            System.out.println("TIMEOUT " + what);
-            System.exit(3);
         }
     }
 }

@@ -34,7 +34,7 @@ public final class Reject
                     final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
                     while (error.get() == null)
                     {
-                        check(deadline, "no error frame");
+                        Exit.check(deadline, "no error frame");
                         pub.offer(buffer, 0, 64);
                         Thread.sleep(1);
                     }
@@ -48,7 +48,7 @@ public final class Reject
                     System.out.println("READY");
                     while (sub.imageCount() == 0)
                     {
-                        check(deadline, "no image");
+                        Exit.check(deadline, "no image");
                         Thread.sleep(1);
                     }
                     final Image image = sub.imageAtIndex(0);
@@ -61,15 +61,6 @@ public final class Reject
                     }
                 }
             }
-        }
-    }
-
-    static void check(final long deadline, final String what)
-    {
-        if (System.nanoTime() > deadline)
-        {
-            System.out.println("TIMEOUT " + what);
-            System.exit(3);
         }
     }
 }

@@ -55,12 +55,12 @@ public final class Response
             if ("server".equals(args[0]))
             {
                 server(aeron, args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-                    Integer.parseInt(args[5]), deadline(args[6]));
+                    Integer.parseInt(args[5]), Exit.deadline(args[6]));
             }
             else
             {
                 client(aeron, args[1], args[2], args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
-                    Integer.parseInt(args[6]), deadline(args[7]));
+                    Integer.parseInt(args[6]), Exit.deadline(args[7]));
             }
         }
     }
@@ -126,7 +126,7 @@ public final class Response
                 }
                 catch (final RegistrationException ex)
                 {
-                    fail("server-side driver refused the response publication " + channel + " for image " +
+                    Exit.fail("server-side driver refused the response publication " + channel + " for image " +
                         image.correlationId() + " from " + image.sourceIdentity() + ": " + ex.getMessage());
                     return;
                 }
@@ -164,7 +164,7 @@ public final class Response
             }
             if (failure[0] != null)
             {
-                fail(failure[0]);
+                Exit.fail(failure[0]);
             }
             if (System.nanoTime() > deadline)
             {
@@ -175,7 +175,7 @@ public final class Response
                         .append(" requests=").append(s.requests).append(" response-connected=")
                         .append(s.response.isConnected()).append(" closed=").append(s.closed).append(']');
                 }
-                timeout("server saw " + open.size() + " request images, " + closed + " gone, " + sessions +
+                Exit.timeout("server saw " + open.size() + " request images, " + closed + " gone, " + sessions +
                     " expected;" + state);
             }
             if (work == 0)
@@ -255,7 +255,7 @@ public final class Response
         }
         catch (final RegistrationException ex)
         {
-            fail("client-side driver refused the request publication " + requestChannel + ": " + ex.getMessage());
+            Exit.fail("client-side driver refused the request publication " + requestChannel + ": " + ex.getMessage());
             return;
         }
         System.out.println("STARTED client=" + name + " response=" + responseChannel + " response-subscription=" +
@@ -264,13 +264,13 @@ public final class Response
         final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
         while (!pub.isConnected())
         {
-            check(deadline, "request publication not connected: no status message from the server's request " +
+            Exit.check(deadline, "request publication not connected: no status message from the server's request " +
                 "subscription at " + requestEndpoint);
             idle.idle();
         }
         while (!sub.isConnected())
         {
-            check(deadline, "response subscription not connected: no response publication reached it " +
+            Exit.check(deadline, "response subscription not connected: no response publication reached it " +
                 "(request connected=" + pub.isConnected() + ", response images=" + sub.imageCount() + ")");
             idle.idle();
         }
@@ -303,7 +303,7 @@ public final class Response
                 final long result = pub.offer(out, 0, len);
                 if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
                 {
-                    fail("request publication failed at request " + sent + ": " + result);
+                    Exit.fail("request publication failed at request " + sent + ": " + result);
                 }
                 if (result > 0)
                 {
@@ -313,7 +313,7 @@ public final class Response
             }
             if (System.nanoTime() > deadline)
             {
-                timeout("sent " + sent + " requests, received " + received[0] + " of " + count +
+                Exit.timeout("sent " + sent + " requests, received " + received[0] + " of " + count +
                     " responses (request connected=" + pub.isConnected() + ", response images=" +
                     sub.imageCount() + ")");
             }
@@ -346,7 +346,7 @@ public final class Response
         }
         if (failure[0] != null)
         {
-            fail("client " + name + ": " + failure[0]);
+            Exit.fail("client " + name + ": " + failure[0]);
         }
         System.out.println("RESULT client=" + name + " requests=" + sent + " responses=" + received[0] +
             " elapsed-ms=" + TimeUnit.NANOSECONDS.toMillis(elapsed));
@@ -370,33 +370,8 @@ public final class Response
         }
         catch (final RegistrationException ex)
         {
-            fail(side + " driver refused the " + what + " " + channel + ": " + ex.getMessage());
+            Exit.fail(side + " driver refused the " + what + " " + channel + ": " + ex.getMessage());
             return null;
         }
-    }
-
-    static long deadline(final String seconds)
-    {
-        return System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(seconds));
-    }
-
-    static void fail(final String what)
-    {
-        System.out.println("FAIL " + what);
-        System.exit(2);
-    }
-
-    static void check(final long deadline, final String what)
-    {
-        if (System.nanoTime() > deadline)
-        {
-            timeout(what);
-        }
-    }
-
-    static void timeout(final String what)
-    {
-        System.out.println("TIMEOUT " + what);
-        System.exit(3);
     }
 }
