@@ -134,3 +134,62 @@ func TestRemoveDestinationByID(t *testing.T) {
 		t.Fatalf("the removed destination got %d messages, want 100", counts[0])
 	}
 }
+
+// TestAddDestinationWhileDataFlows: a destination added to a
+// multi-destination subscription mid-stream joins the image it already
+// has; nothing is lost or repeated.
+func TestAddDestinationWhileDataFlows(t *testing.T) {
+	e := launchOverMemory(t, backendtest.Options{})
+	c := connect(t, e.Dir(), nil)
+	const stream = 1062
+	dests := []string{"aeron:udp?endpoint=127.0.0.1:40155", "aeron:udp?endpoint=127.0.0.1:40156"}
+	sub, err := c.AddSubscription(ctxT(t), "aeron:udp?control-mode=manual", stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.AddDestination(ctxT(t), dests[0]); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := c.AddPublication(ctxT(t), "aeron:udp?control-mode=manual", stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dests {
+		if _, err := pub.AddDestination(ctxT(t), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, "connected", func() bool { return pub.IsConnected() && sub.ImageCount() == 1 })
+	const count = 2000
+	next := 0
+	handler := FragmentHandler(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
+		if v := int(binary.LittleEndian.Uint32(buf.Bytes()[offset:])); v != next {
+			t.Fatalf("message %d, want %d", v, next)
+		}
+		next++
+	})
+	msg := make([]byte, 100)
+	deadline := time.Now().Add(20 * time.Second)
+	added := false
+	for i := 0; i < count; {
+		if i == count/2 && !added {
+			if err := sub.AddDestination(ctxT(t), dests[1]); err != nil {
+				t.Fatal(err)
+			}
+			added = true
+		}
+		binary.LittleEndian.PutUint32(msg, uint32(i))
+		if pub.Offer(msg) > 0 {
+			i++
+		} else if sub.Poll(handler, 10) == 0 && time.Now().After(deadline) {
+			t.Fatalf("stuck at %d", i)
+		}
+	}
+	waitFor(t, 10*time.Second, "every message", func() bool {
+		sub.Poll(handler, 100)
+		return next == count
+	})
+	if sub.ImageCount() != 1 {
+		t.Fatalf("%d images, want 1", sub.ImageCount())
+	}
+}

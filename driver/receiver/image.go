@@ -248,6 +248,8 @@ func (img *Image) dropConnections(di int) {
 		}
 	}
 	img.conns = kept
+	// Clients see the destination gone at once, as Aeron's driver shows it.
+	logbuffer.SetActiveTransportCount(img.meta, int32(img.liveConnections(img.nowNs)))
 }
 
 func (img *Image) allConnectionsEOS() bool {
