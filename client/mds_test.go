@@ -37,41 +37,11 @@ func TestMultiDestinationSubscription(t *testing.T) {
 		}
 	}
 	waitFor(t, 10*time.Second, "connected", func() bool { return pub.IsConnected() && sub.ImageCount() == 1 })
-	const count = 3000
-	next := 0
-	handler := FragmentHandler(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
-		if v := int(binary.LittleEndian.Uint32(buf.Bytes()[offset:])); v != next {
-			t.Fatalf("message %d, want %d", v, next)
+	streamNumbered(t, pub, sub, 3000, 200, func() {
+		if err := sub.RemoveDestination(ctxT(t), dests[0]); err != nil {
+			t.Fatalf("remove %s: %v", dests[0], err)
 		}
-		next++
 	})
-	msg := make([]byte, 200)
-	deadline := time.Now().Add(20 * time.Second)
-	for i := 0; i < count; {
-		if i == count/2 {
-			if err := sub.RemoveDestination(ctxT(t), dests[0]); err != nil {
-				t.Fatalf("remove %s: %v", dests[0], err)
-			}
-			binary.LittleEndian.PutUint32(msg, uint32(i))
-			waitFor(t, 5*time.Second, "offer", func() bool { return pub.Offer(msg) > 0 })
-			i++
-			continue
-		}
-		binary.LittleEndian.PutUint32(msg, uint32(i))
-		if pub.Offer(msg) > 0 {
-			i++
-		} else if sub.Poll(handler, 10) == 0 && time.Now().After(deadline) {
-			t.Fatalf("stuck at %d", i)
-		}
-	}
-	waitFor(t, 10*time.Second, "every message", func() bool {
-		sub.Poll(handler, 100)
-		return next == count
-	})
-	time.Sleep(100 * time.Millisecond)
-	if sub.Poll(handler, 100) != 0 || next != count {
-		t.Fatalf("%d messages, want %d", next, count)
-	}
 	plain, err := c.AddSubscription(ctxT(t), "aeron:udp?endpoint=127.0.0.1:40152", stream)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +130,21 @@ func TestAddDestinationWhileDataFlows(t *testing.T) {
 		}
 	}
 	waitFor(t, 10*time.Second, "connected", func() bool { return pub.IsConnected() && sub.ImageCount() == 1 })
-	const count = 2000
+	streamNumbered(t, pub, sub, 2000, 100, func() {
+		if err := sub.AddDestination(ctxT(t), dests[1]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if sub.ImageCount() != 1 {
+		t.Fatalf("%d images, want 1", sub.ImageCount())
+	}
+}
+
+// streamNumbered offers count numbered messages of size bytes, calling
+// halfway once between two offers, and checks the subscription delivers
+// each once, in order, and nothing more.
+func streamNumbered(t *testing.T, pub *Publication, sub *Subscription, count, size int, halfway func()) {
+	t.Helper()
 	next := 0
 	handler := FragmentHandler(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
 		if v := int(binary.LittleEndian.Uint32(buf.Bytes()[offset:])); v != next {
@@ -168,28 +152,27 @@ func TestAddDestinationWhileDataFlows(t *testing.T) {
 		}
 		next++
 	})
-	msg := make([]byte, 100)
+	msg := make([]byte, size)
 	deadline := time.Now().Add(20 * time.Second)
-	added := false
+	called := false
 	for i := 0; i < count; {
-		if i == count/2 && !added {
-			if err := sub.AddDestination(ctxT(t), dests[1]); err != nil {
-				t.Fatal(err)
-			}
-			added = true
+		if i == count/2 && !called {
+			halfway()
+			called = true
 		}
 		binary.LittleEndian.PutUint32(msg, uint32(i))
 		if pub.Offer(msg) > 0 {
 			i++
 		} else if sub.Poll(handler, 10) == 0 && time.Now().After(deadline) {
-			t.Fatalf("stuck at %d", i)
+			t.Fatalf("stuck at %d of %d", i, count)
 		}
 	}
 	waitFor(t, 10*time.Second, "every message", func() bool {
 		sub.Poll(handler, 100)
 		return next == count
 	})
-	if sub.ImageCount() != 1 {
-		t.Fatalf("%d images, want 1", sub.ImageCount())
+	time.Sleep(100 * time.Millisecond)
+	if sub.Poll(handler, 100) != 0 || next != count {
+		t.Fatalf("%d messages, want %d", next, count)
 	}
 }

@@ -31,64 +31,57 @@ import (
 // javaDriver} in their place the test checks the Java programs against
 // Aeron alone.
 func TestMultiDestinationSubscription(t *testing.T) {
-	netns.Require(t)
 	const messages = 2000
-	for _, p := range pairs {
-		t.Run(pairName(p), func(t *testing.T) {
-			n := netns.New(t, netns.Options{})
-			a, b := n.Hosts[0], n.Hosts[1]
-			pubD := startDriverIn(t, a, p[0], nil)
-			subD := startDriverIn(t, b, p[1], nil)
-			endpoint := func(port int) string { return fmt.Sprintf("aeron:udp?endpoint=%s:%d", b.Addr(), port) }
+	acrossPairs(t, "", nil, nil, func(t *testing.T, a, b *netns.Host, pubD, subD *netDriver) {
+		endpoint := func(port int) string { return fmt.Sprintf("aeron:udp?endpoint=%s:%d", b.Addr(), port) }
 
-			t.Run("mdc-publisher", func(t *testing.T) {
-				d1, d2 := endpoint(40470), endpoint(40471)
-				r := runMds(t, mdsCase{
-					pubD: pubD, subD: subD, stream: 1201, messages: messages,
-					images: 1, transports: 2, removeAt: messages / 2,
+		t.Run("mdc-publisher", func(t *testing.T) {
+			d1, d2 := endpoint(40470), endpoint(40471)
+			r := runMds(t, mdsCase{
+				pubD: pubD, subD: subD, stream: 1201, messages: messages,
+				images: 1, transports: 2, removeAt: messages / 2,
+				destinations: []string{d1, d2},
+				publishers: []mdsPublisher{{
+					name:         "M",
+					channel:      "aeron:udp?control-mode=manual|term-length=64k",
 					destinations: []string{d1, d2},
-					publishers: []mdsPublisher{{
-						name:         "M",
-						channel:      "aeron:udp?control-mode=manual|term-length=64k",
-						destinations: []string{d1, d2},
-					}},
-				})
-				img := r.images()
-				if len(img) != 1 {
-					r.fail("subscriber (%s) reported %d images, want 1", r.subSide, len(img))
-				}
-				r.checkImage(img[0], "M", a.Addr())
-				removed := starting(r.sub.Output(), "REMOVED ")
-				if len(removed) != 1 || !strings.Contains(removed[0], "destination="+d2+" ") {
-					r.fail("subscriber (%s): no REMOVED line for %s", r.subSide, d2)
-				}
-				if at, _ := strconv.Atoi(field(r.sub.Output(), "REMOVED", "at")); at < messages/2 || at >= messages {
-					r.fail("subscriber (%s) removed %s after %d messages, not mid-stream", r.subSide, d2, at)
-				}
-				r.log(t)
+				}},
 			})
-
-			t.Run("two-publishers", func(t *testing.T) {
-				d1, d2 := endpoint(40472), endpoint(40473)
-				r := runMds(t, mdsCase{
-					pubD: pubD, subD: subD, stream: 1202, messages: messages,
-					images: 2, transports: 1,
-					destinations: []string{d1, d2},
-					publishers: []mdsPublisher{
-						{name: "A", channel: d1 + "|term-length=64k"},
-						{name: "B", channel: d2 + "|term-length=64k"},
-					},
-				})
-				img := r.images()
-				if len(img) != 2 {
-					r.fail("subscriber (%s) reported %d images, want 2", r.subSide, len(img))
-				}
-				r.checkImage(img[0], "A", a.Addr())
-				r.checkImage(img[1], "B", a.Addr())
-				r.log(t)
-			})
+			img := r.images()
+			if len(img) != 1 {
+				r.fail("subscriber (%s) reported %d images, want 1", r.subSide, len(img))
+			}
+			r.checkImage(img[0], "M", a.Addr())
+			removed := starting(r.sub.Output(), "REMOVED ")
+			if len(removed) != 1 || !strings.Contains(removed[0], "destination="+d2+" ") {
+				r.fail("subscriber (%s): no REMOVED line for %s", r.subSide, d2)
+			}
+			if at, _ := strconv.Atoi(field(r.sub.Output(), "REMOVED", "at")); at < messages/2 || at >= messages {
+				r.fail("subscriber (%s) removed %s after %d messages, not mid-stream", r.subSide, d2, at)
+			}
+			r.log(t)
 		})
-	}
+
+		t.Run("two-publishers", func(t *testing.T) {
+			d1, d2 := endpoint(40472), endpoint(40473)
+			r := runMds(t, mdsCase{
+				pubD: pubD, subD: subD, stream: 1202, messages: messages,
+				images: 2, transports: 1,
+				destinations: []string{d1, d2},
+				publishers: []mdsPublisher{
+					{name: "A", channel: d1 + "|term-length=64k"},
+					{name: "B", channel: d2 + "|term-length=64k"},
+				},
+			})
+			img := r.images()
+			if len(img) != 2 {
+				r.fail("subscriber (%s) reported %d images, want 2", r.subSide, len(img))
+			}
+			r.checkImage(img[0], "A", a.Addr())
+			r.checkImage(img[1], "B", a.Addr())
+			r.log(t)
+		})
+	})
 }
 
 // mdsPublisher is one Mds publisher: its name (carried in every message),

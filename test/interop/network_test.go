@@ -50,6 +50,21 @@ func startDriverIn(t *testing.T, h *netns.Host, kind driverKind, props map[strin
 	return d
 }
 
+// acrossPairs runs fn once per driver pair, as subtest prefix+pair name,
+// each in two fresh namespaces joined by a veth: the publisher-side driver
+// on host a with pubProps, the subscriber-side one on host b with subProps.
+func acrossPairs(t *testing.T, prefix string, pubProps, subProps map[string]string, fn func(t *testing.T, a, b *netns.Host, pubD, subD *netDriver)) {
+	t.Helper()
+	netns.Require(t)
+	for _, p := range pairs {
+		t.Run(prefix+pairName(p), func(t *testing.T) {
+			n := netns.New(t, netns.Options{})
+			a, b := n.Hosts[0], n.Hosts[1]
+			fn(t, a, b, startDriverIn(t, a, p[0], pubProps), startDriverIn(t, b, p[1], subProps))
+		})
+	}
+}
+
 // envName maps an Aeron property name to its environment variable.
 func envName(prop string) string {
 	b := []byte(prop)
@@ -95,24 +110,17 @@ func mixedExchange(t *testing.T, pubD, subD *netDriver, pubChannel, subChannel s
 // TestUnicastAcrossLink carries 3000 messages from 0 bytes to several MTUs
 // over a 64 KiB term (so the log rotates dozens of times) across a veth.
 func TestUnicastAcrossLink(t *testing.T) {
-	netns.Require(t)
-	for _, p := range pairs {
-		t.Run(pairName(p), func(t *testing.T) {
-			n := netns.New(t, netns.Options{})
-			a, b := n.Hosts[0], n.Hosts[1]
-			pubD := startDriverIn(t, a, p[0], nil)
-			subD := startDriverIn(t, b, p[1], nil)
-			ch := fmt.Sprintf("aeron:udp?endpoint=%s:40456|term-length=64k", b.Addr())
-			mixedExchange(t, pubD, subD, ch, ch, 3000, 4000, 7)
-			// Nothing was lost, so a receiver of ours drops nothing as an
-			// overrun (term-end padding once looked like one).
-			if subD.kind == bypassDriver {
-				if n := aeronjava.SystemCounters(t, subD.dir)["Flow control over runs"]; n != 0 {
-					t.Fatalf("%d flow-control overruns on a lossless link", n)
-				}
+	acrossPairs(t, "", nil, nil, func(t *testing.T, a, b *netns.Host, pubD, subD *netDriver) {
+		ch := fmt.Sprintf("aeron:udp?endpoint=%s:40456|term-length=64k", b.Addr())
+		mixedExchange(t, pubD, subD, ch, ch, 3000, 4000, 7)
+		// Nothing was lost, so a receiver of ours drops nothing as an
+		// overrun (term-end padding once looked like one).
+		if subD.kind == bypassDriver {
+			if n := aeronjava.SystemCounters(t, subD.dir)["Flow control over runs"]; n != 0 {
+				t.Fatalf("%d flow-control overruns on a lossless link", n)
 			}
-		})
-	}
+		}
+	})
 }
 
 // startJavaWith runs one of our Java programs inside a host with extra
@@ -156,19 +164,12 @@ func fanOut(t *testing.T, pubD *netDriver, pubChannel string, pubProps map[strin
 // TestMulticastAcrossLink sends to a 239.x group across the veth, with
 // two subscribers on the receiving host's driver.
 func TestMulticastAcrossLink(t *testing.T) {
-	netns.Require(t)
-	for _, p := range pairs {
-		t.Run(pairName(p), func(t *testing.T) {
-			n := netns.New(t, netns.Options{})
-			a, b := n.Hosts[0], n.Hosts[1]
-			pubD := startDriverIn(t, a, p[0], nil)
-			subD := startDriverIn(t, b, p[1], nil)
-			group := "239.255.1.1:40456"
-			pubCh := fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, a.Addr())
-			subCh := fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, b.Addr())
-			fanOut(t, pubD, pubCh, nil, subD, []string{subCh, subCh}, 2000, 23)
-		})
-	}
+	acrossPairs(t, "", nil, nil, func(t *testing.T, a, b *netns.Host, pubD, subD *netDriver) {
+		group := "239.255.1.1:40456"
+		pubCh := fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, a.Addr())
+		subCh := fmt.Sprintf("aeron:udp?endpoint=%s|interface=%s|term-length=64k", group, b.Addr())
+		fanOut(t, pubD, pubCh, nil, subD, []string{subCh, subCh}, 2000, 23)
+	})
 }
 
 // TestMultiDestinationCast sends one publication to two receivers, which
@@ -176,36 +177,29 @@ func TestMulticastAcrossLink(t *testing.T) {
 // or are added by the publisher (manual). Min flow control with a group of
 // two holds the publisher until both are there.
 func TestMultiDestinationCast(t *testing.T) {
-	netns.Require(t)
 	for _, mode := range []string{"dynamic", "manual", "tagged"} {
-		for _, p := range pairs {
-			t.Run(mode+"/"+pairName(p), func(t *testing.T) {
-				n := netns.New(t, netns.Options{})
-				a, b := n.Hosts[0], n.Hosts[1]
-				pubD := startDriverIn(t, a, p[0], nil)
-				subD := startDriverIn(t, b, p[1], nil)
-				control := fmt.Sprintf("%s:40457", a.Addr())
-				d1, d2 := fmt.Sprintf("%s:40458", b.Addr()), fmt.Sprintf("%s:40459", b.Addr())
-				var pubCh string
-				var subs []string
-				var props map[string]string
-				switch mode {
-				case "dynamic":
-					pubCh = "aeron:udp?control=" + control + "|control-mode=dynamic|term-length=64k|fc=min,g:/2"
-					subs = []string{"aeron:udp?endpoint=" + d1 + "|control=" + control, "aeron:udp?endpoint=" + d2 + "|control=" + control}
-				case "tagged":
-					// Only receivers whose status messages carry group tag 99
-					// count, and two of them are required.
-					pubCh = "aeron:udp?control=" + control + "|control-mode=dynamic|term-length=64k|fc=tagged,g:99/2"
-					subs = []string{"aeron:udp?endpoint=" + d1 + "|control=" + control + "|gtag=99",
-						"aeron:udp?endpoint=" + d2 + "|control=" + control + "|gtag=99"}
-				default:
-					pubCh = "aeron:udp?control-mode=manual|term-length=64k|fc=min,g:/2"
-					subs = []string{"aeron:udp?endpoint=" + d1, "aeron:udp?endpoint=" + d2}
-					props = map[string]string{"mixed.destinations": "aeron:udp?endpoint=" + d1 + ",aeron:udp?endpoint=" + d2}
-				}
-				fanOut(t, pubD, pubCh, props, subD, subs, 2000, 29)
-			})
-		}
+		acrossPairs(t, mode+"/", nil, nil, func(t *testing.T, a, b *netns.Host, pubD, subD *netDriver) {
+			control := fmt.Sprintf("%s:40457", a.Addr())
+			d1, d2 := fmt.Sprintf("%s:40458", b.Addr()), fmt.Sprintf("%s:40459", b.Addr())
+			var pubCh string
+			var subs []string
+			var props map[string]string
+			switch mode {
+			case "dynamic":
+				pubCh = "aeron:udp?control=" + control + "|control-mode=dynamic|term-length=64k|fc=min,g:/2"
+				subs = []string{"aeron:udp?endpoint=" + d1 + "|control=" + control, "aeron:udp?endpoint=" + d2 + "|control=" + control}
+			case "tagged":
+				// Only receivers whose status messages carry group tag 99
+				// count, and two of them are required.
+				pubCh = "aeron:udp?control=" + control + "|control-mode=dynamic|term-length=64k|fc=tagged,g:99/2"
+				subs = []string{"aeron:udp?endpoint=" + d1 + "|control=" + control + "|gtag=99",
+					"aeron:udp?endpoint=" + d2 + "|control=" + control + "|gtag=99"}
+			default:
+				pubCh = "aeron:udp?control-mode=manual|term-length=64k|fc=min,g:/2"
+				subs = []string{"aeron:udp?endpoint=" + d1, "aeron:udp?endpoint=" + d2}
+				props = map[string]string{"mixed.destinations": "aeron:udp?endpoint=" + d1 + ",aeron:udp?endpoint=" + d2}
+			}
+			fanOut(t, pubD, pubCh, props, subD, subs, 2000, 29)
+		})
 	}
 }
