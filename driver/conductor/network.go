@@ -456,8 +456,10 @@ func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
 	if p.params.ssc {
 		p.sp.SetSpyPosition(furthest)
 	}
-	if rsp, ok := p.sp.TakeResponseSetup(); ok {
-		c.onResponseSetup(p.params.responseCorrelationID, rsp)
+	if p.params.responseCorrelationID >= 0 && !p.params.isResponse {
+		if rsp, ok := p.sp.TakeResponseSetup(); ok {
+			c.onResponseSetup(p.params.responseCorrelationID, rsp)
+		}
 	}
 	if p.responseImage != nil && p.sp.IsConnected() {
 		// The client's driver found us: no more response setups.

@@ -149,6 +149,10 @@ func (p *Publication) Released() bool { return p.released.Load() }
 // TakeResponseSetup returns the response session id a server announced
 // for this request publication since the last call, if any.
 func (p *Publication) TakeResponseSetup() (int32, bool) {
+	if p.responseSetup.Load() == 0 {
+		// The usual case: no write on every conductor cycle.
+		return 0, false
+	}
 	v := p.responseSetup.Swap(0)
 	return int32(uint32(v)), v != 0
 }

@@ -246,25 +246,6 @@ func Run(t testing.TB, classpath string, props map[string]string, timeout time.D
 	return string(out)
 }
 
-// Compile compiles the Java sources in srcDir against the jar into a temp
-// dir and returns a classpath holding both.
-func Compile(t testing.TB, srcDir string) string {
-	t.Helper()
-	jar := Jar(t)
-	outDir := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(srcDir, "*.java"))
-	if len(files) == 0 {
-		t.Fatalf("no Java sources in %s", srcDir)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := append([]string{"-d", outDir, "-cp", jar}, files...)
-	if out, err := exec.CommandContext(ctx, "javac", args...).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
-	return outDir + string(os.PathListSeparator) + jar
-}
-
 // Describe is a short description for messages.
 func (p *Process) Describe() string { return fmt.Sprintf("pid %d", p.Cmd.Process.Pid) }
 
@@ -273,57 +254,6 @@ func (p *Process) Describe() string { return fmt.Sprintf("pid %d", p.Cmd.Process
 func RunJava(t testing.TB, mainClass string, props map[string]string, args ...string) string {
 	t.Helper()
 	return Run(t, Jar(t), props, 2*time.Minute, mainClass, args...)
-}
-
-// CompileJava is Compile under the name the interop tests use.
-func CompileJava(t testing.TB, srcDir string) string {
-	t.Helper()
-	return Compile(t, srcDir)
-}
-
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
-// OurBinary is the aeron-bypass binary: $AERON_BYPASS_BIN when set (to test
-// a prebuilt binary), else built once per test binary with go build into a
-// temporary directory.
-func OurBinary(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv("AERON_BYPASS_BIN"); p != "" {
-		return p
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "aeron-bypass-bin")
-		if err != nil {
-			buildErr = fmt.Errorf("temp dir for aeron-bypass: %w", err)
-			return
-		}
-		path := filepath.Join(dir, "aeron-bypass")
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "./cmd/aeron-bypass")
-		cmd.Dir = repoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/aeron-bypass: %w\n%s", err, out)
-			return
-		}
-		buildPath = path
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
-
-// RemoveBuilt deletes the binary OurBinary built; call it from TestMain
-// after the tests ran.
-func RemoveBuilt() {
-	if buildPath != "" {
-		_ = os.RemoveAll(filepath.Dir(buildPath))
-	}
 }
 
 func repoRoot() string {

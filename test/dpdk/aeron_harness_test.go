@@ -3,14 +3,10 @@
 package dpdk
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,93 +17,6 @@ import (
 // The Aeron-level tests run aeron-bypass built with the dpdk tag in
 // namespace a, its veth driven by a net_af_packet vdev and without a Linux
 // address, and Aeron's Java media driver on kernel UDP in namespace b.
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-
-	javaOnce  sync.Once
-	classDir  string
-	classpath string
-	javaErr   error
-)
-
-// removeBuilt deletes what the tests built once for all of them; TestMain
-// calls it after the tests ran.
-func removeBuilt() {
-	if binPath != "" && os.Getenv("AERON_BYPASS_BIN") == "" {
-		_ = os.RemoveAll(filepath.Dir(binPath))
-	}
-	if classDir != "" {
-		_ = os.RemoveAll(classDir)
-	}
-}
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-// dpdkBinary is aeron-bypass with the DPDK backend: $AERON_BYPASS_BIN when
-// set (it must be built with -tags dpdk), else built once with go build
-// -tags dpdk into a temporary directory.
-func dpdkBinary(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		if p := os.Getenv("AERON_BYPASS_BIN"); p != "" {
-			binPath = p
-			return
-		}
-		dir, err := os.MkdirTemp("", "aeron-bypass-dpdk-bin")
-		if err != nil {
-			binErr = fmt.Errorf("temp dir for aeron-bypass: %w", err)
-			return
-		}
-		path := filepath.Join(dir, "aeron-bypass")
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "dpdk", "-o", path, "./cmd/aeron-bypass")
-		cmd.Dir = repoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			_ = os.RemoveAll(dir)
-			binErr = fmt.Errorf("go build -tags dpdk ./cmd/aeron-bypass: %w\n%s", err, out)
-			return
-		}
-		binPath = path
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-// javaClasspath compiles the interop tests' Java programs (MixedSizes)
-// once, into a directory that outlives the first test.
-func javaClasspath(t testing.TB) string {
-	t.Helper()
-	javaOnce.Do(func() {
-		jar := aeronjava.Jar(t)
-		dir, err := os.MkdirTemp("", "aeron-bypass-dpdk-java")
-		if err != nil {
-			javaErr = err
-			return
-		}
-		classDir = dir
-		src, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "interop", "java", "*.java"))
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if out, err := exec.CommandContext(ctx, "javac", append([]string{"-d", dir, "-cp", jar}, src...)...).CombinedOutput(); err != nil {
-			javaErr = fmt.Errorf("javac: %w\n%s", err, out)
-			return
-		}
-		classpath = dir + string(os.PathListSeparator) + jar
-	})
-	if javaErr != nil {
-		t.Fatal(javaErr)
-	}
-	return classpath
-}
 
 // aeronEnv is one veth: our driver on DPDK in a (owning ourAddr, the veth
 // without a Linux address), Aeron's Java driver on kernel UDP in b.
@@ -135,8 +44,8 @@ const ourAddr = dpdkAddr
 func setupAeron(t *testing.T, ourEnv []string, javaProps map[string]string) *aeronEnv {
 	t.Helper()
 	require(t)
-	bin := dpdkBinary(t)
-	cp := javaClasspath(t)
+	bin := aeronjava.OurBinary(t, "dpdk")
+	cp := aeronjava.InteropClasspath(t)
 	_ = cp
 	n := netns.New(t, netns.Options{})
 	e := &aeronEnv{a: n.Hosts[0], b: n.Hosts[1]}
@@ -201,7 +110,7 @@ func startJavaDriver(t *testing.T, h *netns.Host, props map[string]string) *netD
 func startJavaIn(t *testing.T, d *netDriver, main string, args ...string) *aeronjava.Process {
 	t.Helper()
 	props := map[string]string{"aeron.dir": d.dir}
-	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), props), main), args...)...)
+	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(aeronjava.InteropClasspath(t), props), main), args...)...)
 	return aeronjava.Start(t, nil, name, argv...)
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/dpdk"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
 
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 		os.Exit(runChild(spec))
 	}
 	code := m.Run()
-	removeBuilt()
+	aeronjava.RemoveBuilt()
 	os.Exit(code)
 }
 

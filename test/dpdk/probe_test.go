@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 	"github.com/aeron-bypass/aeron-bypass/test/netns"
 )
 
@@ -22,7 +23,7 @@ import (
 // available yet, until auto picks it.
 func TestProbeExplainsDPDK(t *testing.T) {
 	require(t)
-	bin := dpdkBinary(t)
+	bin := aeronjava.OurBinary(t, "dpdk")
 	n := netns.New(t, netns.Options{})
 	a := n.Hosts[0]
 	probe := func(args ...string) string {

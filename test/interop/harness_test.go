@@ -3,12 +3,9 @@ package interop
 import (
 	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,50 +22,11 @@ const (
 
 var drivers = []driverKind{javaDriver, bypassDriver}
 
-var (
-	compiled  sync.Once
-	classpath string
-	classDir  string
-)
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 // TestMain removes what the tests built once for all of them.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	aeronjava.RemoveBuilt()
-	if classDir != "" {
-		_ = os.RemoveAll(classDir)
-	}
 	os.Exit(code)
-}
-
-// javaClasspath compiles our Java programs once.
-func javaClasspath(t *testing.T) string {
-	t.Helper()
-	compiled.Do(func() {
-		// Compiled once per test binary into a directory that outlives
-		// the first test (t.TempDir would not).
-		out, err := os.MkdirTemp("", "aeron-bypass-java")
-		if err != nil {
-			t.Fatal(err)
-		}
-		classDir = out
-		src, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "interop", "java", "*.java"))
-		jar := aeronjava.Jar(t)
-		cmd := exec.Command("javac", append([]string{"-d", out, "-cp", jar}, src...)...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("javac: %v\n%s", err, b)
-		}
-		classpath = out + string(os.PathListSeparator) + jar
-	})
-	if classpath == "" {
-		t.Fatal("Java programs did not compile")
-	}
-	return classpath
 }
 
 // settings both drivers get: one shared, backing-off thread so the two
@@ -113,7 +71,7 @@ func javaProps(dir string, extra ...string) map[string]string {
 // startJava starts one of our Java programs.
 func startJava(t *testing.T, props map[string]string, main string, args ...string) *aeronjava.Process {
 	t.Helper()
-	return aeronjava.Start(t, nil, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), props), main), args...)...)
+	return aeronjava.Start(t, nil, "java", append(append(aeronjava.JavaArgs(aeronjava.InteropClasspath(t), props), main), args...)...)
 }
 
 // lines returns the process output lines holding substr.

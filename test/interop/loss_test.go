@@ -58,29 +58,6 @@ func TestRecoveryThroughChaosRelay(t *testing.T) {
 	}
 }
 
-// lossProps are what each driver kind is told to lose 5% of its datagrams
-// on the way in and out: Aeron's Java debug channel endpoints, and our
-// loss interceptor configured as Aeron's C driver's.
-func lossProps(kind driverKind, seed int) map[string]string {
-	if kind == javaDriver {
-		return map[string]string{
-			"aeron.SendChannelEndpoint.supplier":    "io.aeron.driver.ext.DebugSendChannelEndpointSupplier",
-			"aeron.ReceiveChannelEndpoint.supplier": "io.aeron.driver.ext.DebugReceiveChannelEndpointSupplier",
-			"aeron.debug.receive.data.loss.rate":    "0.05",
-			"aeron.debug.receive.control.loss.rate": "0.05",
-			"aeron.debug.send.data.loss.rate":       "0.05",
-			"aeron.debug.send.control.loss.rate":    "0.05",
-			"aeron.debug.receive.data.loss.seed":    fmt.Sprint(seed),
-			"aeron.debug.send.data.loss.seed":       fmt.Sprint(seed + 1),
-		}
-	}
-	return map[string]string{
-		"aeron.udp.channel.incoming.interceptors":        "loss",
-		"aeron.udp.channel.outgoing.interceptors":        "loss",
-		"aeron.udp.channel.transport.bindings.loss.args": fmt.Sprintf("rate=0.05|seed=%d", seed),
-	}
-}
-
 // TestRecoveryFromDriverLoss has each driver drop 5% of what it sends and
 // receives, with its own means: the Java driver's debug endpoints and our
 // loss interceptor.
@@ -90,8 +67,8 @@ func TestRecoveryFromDriverLoss(t *testing.T) {
 		t.Run(pairName(p), func(t *testing.T) {
 			n := netns.New(t, netns.Options{})
 			a, b := n.Hosts[0], n.Hosts[1]
-			pubD := startDriverIn(t, a, p[0], lossProps(p[0], 21+i))
-			subD := startDriverIn(t, b, p[1], lossProps(p[1], 31+i))
+			pubD := startDriverIn(t, a, p[0], aeronjava.LossProps(p[0] == javaDriver, 21+i))
+			subD := startDriverIn(t, b, p[1], aeronjava.LossProps(p[1] == javaDriver, 31+i))
 			ch := fmt.Sprintf("aeron:udp?endpoint=%s:40456|term-length=64k", b.Addr())
 			mixedExchange(t, pubD, subD, ch, ch, 3000, 4000, 17)
 			requireRecovery(t, pubD, subD)

@@ -43,7 +43,7 @@ func startDriverIn(t *testing.T, h *netns.Host, kind driverKind, props map[strin
 	default:
 		var env []string
 		for k, v := range props {
-			env = append(env, envName(k)+"="+v)
+			env = append(env, aeronjava.EnvName(k)+"="+v)
 		}
 		d.proc = aeronjava.StartOurDriverIn(t, h.Name, dir, env, args...)
 	}
@@ -65,24 +65,10 @@ func acrossPairs(t *testing.T, prefix string, pubProps, subProps map[string]stri
 	}
 }
 
-// envName maps an Aeron property name to its environment variable.
-func envName(prop string) string {
-	b := []byte(prop)
-	for i, c := range b {
-		switch {
-		case c == '.':
-			b[i] = '_'
-		case c >= 'a' && c <= 'z':
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
-}
-
 // startJavaIn runs one of our Java programs inside a host against a driver.
 func startJavaIn(t *testing.T, d *netDriver, main string, args ...string) *aeronjava.Process {
 	t.Helper()
-	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), javaProps(d.dir)), main), args...)...)
+	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(aeronjava.InteropClasspath(t), javaProps(d.dir)), main), args...)...)
 	return aeronjava.Start(t, nil, name, argv...)
 }
 
@@ -131,7 +117,7 @@ func startJavaWith(t *testing.T, d *netDriver, props map[string]string, main str
 	for k, v := range props {
 		all[k] = v
 	}
-	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(javaClasspath(t), all), main), args...)...)
+	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(aeronjava.JavaArgs(aeronjava.InteropClasspath(t), all), main), args...)...)
 	return aeronjava.Start(t, nil, name, argv...)
 }
 

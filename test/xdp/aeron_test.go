@@ -226,11 +226,11 @@ func TestAeronOverXDPWithLoss(t *testing.T) {
 			n := netns.New(t, netns.Options{})
 			a, b := n.Hosts[0], n.Hosts[1]
 			var env []string
-			for k, v := range lossProps(false, 21+i) {
-				env = append(env, k+"="+v)
+			for k, v := range aeronjava.LossProps(false, 21+i) {
+				env = append(env, aeronjava.EnvName(k)+"="+v)
 			}
 			ours := startOurs(t, a, "xdp", env...)
-			java := startJavaDriver(t, b, lossProps(true, 31+i))
+			java := startJavaDriver(t, b, aeronjava.LossProps(true, 31+i))
 			pubD, subD := java, ours
 			if xdpPub {
 				pubD, subD = ours, java

@@ -5,11 +5,8 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,48 +19,11 @@ import (
 // xdp backend in one namespace and Aeron's Java media driver on kernel UDP
 // in the other. The pieces below follow test/interop's harness.
 
-var (
-	compiled  sync.Once
-	classpath string
-	classDir  string
-)
-
 // TestMain removes what the tests built once for all of them.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	aeronjava.RemoveBuilt()
-	if classDir != "" {
-		_ = os.RemoveAll(classDir)
-	}
 	os.Exit(code)
-}
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-// javaClasspath compiles the interop tests' Java programs once per test
-// binary.
-func javaClasspath(t *testing.T) string {
-	t.Helper()
-	compiled.Do(func() {
-		out, err := os.MkdirTemp("", "aeron-bypass-java")
-		if err != nil {
-			t.Fatal(err)
-		}
-		classDir = out
-		src, _ := filepath.Glob(filepath.Join(repoRoot(), "test", "interop", "java", "*.java"))
-		cmd := exec.Command("javac", append([]string{"-d", out, "-cp", aeronjava.Jar(t)}, src...)...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("javac: %v\n%s", err, b)
-		}
-		classpath = out + string(os.PathListSeparator) + aeronjava.Jar(t)
-	})
-	if classpath == "" {
-		t.Fatal("Java programs did not compile")
-	}
-	return classpath
 }
 
 // netDriver is a media driver running inside one host.
@@ -96,7 +56,7 @@ func startJavaDriver(t *testing.T, h *netns.Host, props map[string]string) *netD
 // startJavaIn runs one of the Java programs inside a host against a driver.
 func startJavaIn(t *testing.T, d *netDriver, main string, args ...string) *aeronjava.Process {
 	t.Helper()
-	jargs := aeronjava.JavaArgs(javaClasspath(t), map[string]string{"aeron.dir": d.dir})
+	jargs := aeronjava.JavaArgs(aeronjava.InteropClasspath(t), map[string]string{"aeron.dir": d.dir})
 	name, argv := aeronjava.InNetns(d.host.Name, "java", append(append(jargs, main), args...)...)
 	return aeronjava.Start(t, nil, name, argv...)
 }
@@ -123,29 +83,6 @@ func mixedExchange(t *testing.T, pubD, subD *netDriver, pubChannel, subChannel s
 		t.Fatalf("publisher exited %d:\n%s", code, pub.Output())
 	}
 	t.Logf("%d messages %s -> %s in %v (JVM start included)", count, pubD.name, subD.name, time.Since(start).Round(time.Millisecond))
-}
-
-// lossProps tell a driver to lose 5% of the datagrams it sends and
-// receives: Aeron's Java debug channel endpoints, or our loss interceptor
-// configured as Aeron's C driver's.
-func lossProps(java bool, seed int) map[string]string {
-	if java {
-		return map[string]string{
-			"aeron.SendChannelEndpoint.supplier":    "io.aeron.driver.ext.DebugSendChannelEndpointSupplier",
-			"aeron.ReceiveChannelEndpoint.supplier": "io.aeron.driver.ext.DebugReceiveChannelEndpointSupplier",
-			"aeron.debug.receive.data.loss.rate":    "0.05",
-			"aeron.debug.receive.control.loss.rate": "0.05",
-			"aeron.debug.send.data.loss.rate":       "0.05",
-			"aeron.debug.send.control.loss.rate":    "0.05",
-			"aeron.debug.receive.data.loss.seed":    fmt.Sprint(seed),
-			"aeron.debug.send.data.loss.seed":       fmt.Sprint(seed + 1),
-		}
-	}
-	return map[string]string{
-		"AERON_UDP_CHANNEL_INCOMING_INTERCEPTORS":        "loss",
-		"AERON_UDP_CHANNEL_OUTGOING_INTERCEPTORS":        "loss",
-		"AERON_UDP_CHANNEL_TRANSPORT_BINDINGS_LOSS_ARGS": fmt.Sprintf("rate=0.05|seed=%d", seed),
-	}
 }
 
 // sideTraffic is a ping and a TCP connection across the link that run
