@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,13 @@ import (
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
 	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 )
+
+// TestMain removes the driver binary the tests built once for all of them.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	aeronjava.RemoveBuilt()
+	os.Exit(code)
+}
 
 // testDriver is a media driver the suite runs against.
 type testDriver struct {
