@@ -9,10 +9,11 @@
 // attaches the program through a bpf_link (native mode, generic as the
 // fallback) and binds one socket per queue (zero-copy, copy as the
 // fallback). Each Open adds the endpoint to the program's map (a wildcard
-// address: each of the interface's IPv4 addresses at the time) and
-// reserves the port with a kernel UDP socket, which also holds multicast
-// membership so Linux keeps answering IGMP. Receive demultiplexes the RX rings: the
-// caller's datagrams are lent straight from UMEM frames until its next
+// address: each of the interface's IPv4 addresses, following addresses
+// added and removed later through a netlink watch, as a kernel socket
+// bound to 0.0.0.0 would) and reserves the port with a kernel UDP socket,
+// which also holds multicast membership so Linux keeps answering IGMP.
+// Receive demultiplexes the RX rings: the caller's datagrams are lent straight from UMEM frames until its next
 // Receive, other endpoints' datagrams are copied to their side rings. Send
 // builds Ethernet/IPv4/UDP frames into UMEM frames with the next hop's MAC
 // and submits them as one batch; the MAC comes from a resolver that follows

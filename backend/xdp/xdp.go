@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type Backend struct {
 	net      *netdev.Namespace
 	setup    *netdev.Setup
 	resolver *netdev.Resolver
+	addrs    *netdev.AddrWatch
 	ns       nsHandle
 	prog     *bpf.Program
 	link     link.Link
@@ -64,9 +66,14 @@ type Backend struct {
 
 	mu         sync.Mutex
 	transports map[netip.AddrPort]*transport
-	closed     bool
-	ipID       atomic.Uint32
-	stats      struct{ in, bytesIn, out, bytesOut, drops, errors atomic.Uint64 }
+	// wildcards are the transports bound to 0.0.0.0, whose steered
+	// endpoints follow the interface's addresses.
+	wildcards map[*transport]struct{}
+	// addrList is the interface's IPv4 addresses as last watched.
+	addrList []netip.Addr
+	closed   bool
+	ipID     atomic.Uint32
+	stats    struct{ in, bytesIn, out, bytesOut, drops, errors atomic.Uint64 }
 }
 
 // New prepares opts.Interface (brings it up, checks its MTU against the
@@ -77,7 +84,7 @@ func New(opts backend.Options) (_ *Backend, err error) {
 	if opts.Interface == "" {
 		return nil, errors.New("xdp backend: no interface configured (set --interface)")
 	}
-	b := &Backend{opts: opts, transports: map[netip.AddrPort]*transport{}}
+	b := &Backend{opts: opts, transports: map[netip.AddrPort]*transport{}, wildcards: map[*transport]struct{}{}}
 	defer func() {
 		if err != nil {
 			b.Close()
@@ -97,7 +104,11 @@ func New(opts backend.Options) (_ *Backend, err error) {
 		return nil, fmt.Errorf("xdp backend: %w", err)
 	}
 	b.ifc = b.setup.Interface
+	b.addrList = b.ifc.Addrs
 	if b.resolver, err = b.net.NewResolver(b.ifc); err != nil {
+		return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
+	}
+	if b.addrs, err = b.net.WatchAddrs(b.ifc, b.steerAddrs); err != nil {
 		return nil, fmt.Errorf("xdp backend on %s: %w", b.ifc.Name, err)
 	}
 	if b.prog, err = bpf.Load(); err != nil {
@@ -179,8 +190,9 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		src = spec.Interface.Unmap()
 	}
 	// A wildcard endpoint is steered at every IPv4 address the
-	// interface has now, as a kernel socket bound to 0.0.0.0 would take
-	// them all; the kernel socket binds the wildcard too.
+	// interface has, as a kernel socket bound to 0.0.0.0 would take them
+	// all (steerAddrs follows later changes); the kernel socket binds the
+	// wildcard too.
 	wildcard := local.Addr().IsUnspecified()
 	var addrs []netip.Addr
 	if wildcard {
@@ -213,17 +225,17 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 	}
 	t.local = local
 	t.src = netip.AddrPortFrom(src, local.Port())
-	t.steered = []netip.AddrPort{local}
+	steered := []netip.AddrPort{local}
 	if wildcard {
 		// Named by the address it sends from, as before a wildcard
 		// took more than one.
 		t.local = t.src
-		t.steered = t.steered[:0]
+		steered = steered[:0]
 		for _, a := range addrs {
-			t.steered = append(t.steered, netip.AddrPortFrom(a, local.Port()))
+			steered = append(steered, netip.AddrPortFrom(a, local.Port()))
 		}
 	}
-	for _, s := range t.steered {
+	for _, s := range steered {
 		if _, dup := b.transports[s]; dup {
 			t.kernel.Close()
 			return nil, fmt.Errorf("xdp open %s: endpoint %s already open", local, s)
@@ -257,19 +269,71 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 	}
 	t.lent = make([]lentFrame, 0, b.BatchSize())
 	t.hops = map[netip.Addr]*netdev.Neighbour{}
-	for i, s := range t.steered {
+	for i, s := range steered {
 		if err := b.prog.AddEndpoint(s); err != nil {
-			for _, done := range t.steered[:i] {
+			for _, done := range steered[:i] {
 				_ = b.prog.RemoveEndpoint(done)
 			}
 			t.kernel.Close()
 			return nil, fmt.Errorf("xdp open %s: %w", local, err)
 		}
 	}
-	for _, s := range t.steered {
+	for _, s := range steered {
 		b.transports[s] = t
 	}
+	t.steered.Store(&steered)
+	if wildcard {
+		b.wildcards[t] = struct{}{}
+	}
 	return t, nil
+}
+
+// steerAddrs steers each wildcard endpoint at the interface's addresses
+// now: an added address is taken unless another endpoint holds it on the
+// same port, and a removed one is let go.
+func (b *Backend) steerAddrs(addrs []netip.Addr) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.addrList = addrs
+	b.steerWildcards()
+}
+
+// steerWildcards brings the wildcard endpoints' steering up to date with
+// addrList. Called with mu held.
+func (b *Backend) steerWildcards() {
+	if b.closed {
+		return
+	}
+	addrs := b.addrList
+	for t := range b.wildcards {
+		port := t.local.Port()
+		steered := make([]netip.AddrPort, 0, len(addrs))
+		for _, a := range addrs {
+			s := netip.AddrPortFrom(a, port)
+			if other, held := b.transports[s]; held && other != t {
+				slog.Warn("xdp wildcard endpoint: address held by another endpoint", "endpoint", s)
+				continue
+			}
+			if _, had := b.transports[s]; !had {
+				if err := b.prog.AddEndpoint(s); err != nil {
+					slog.Warn("xdp wildcard endpoint: steer added address", "endpoint", s, "error", err)
+					continue
+				}
+				b.transports[s] = t
+			}
+			steered = append(steered, s)
+		}
+		for _, s := range *t.steered.Load() {
+			if !slices.Contains(steered, s) {
+				delete(b.transports, s)
+				if err := b.prog.RemoveEndpoint(s); err != nil {
+					slog.Warn("xdp wildcard endpoint: release removed address", "endpoint", s, "error", err)
+				}
+			}
+		}
+		slog.Info("xdp wildcard endpoint follows the interface's addresses", "port", port, "steered", steered)
+		t.steered.Store(&steered)
+	}
 }
 
 func (b *Backend) netInterface() *net.Interface {
@@ -290,9 +354,15 @@ func (b *Backend) Close() error {
 	b.closed = true
 	ts := make([]*transport, 0, len(b.transports))
 	for _, t := range b.transports {
-		ts = append(ts, t)
+		if !slices.Contains(ts, t) { // a wildcard is there once per address
+			ts = append(ts, t)
+		}
 	}
 	b.mu.Unlock()
+	if b.addrs != nil {
+		// Before the transports close, so none is steered again.
+		_ = b.addrs.Close()
+	}
 	for _, t := range ts {
 		t.Close()
 	}
@@ -360,8 +430,10 @@ type transport struct {
 	spec       backend.Spec
 	local, src netip.AddrPort
 	// steered are the (address, port) pairs the program sends here: the
-	// local endpoint, or each interface address for a wildcard one.
-	steered    []netip.AddrPort
+	// local endpoint, or each interface address for a wildcard one. It
+	// is replaced under b.mu and read without a lock, for Receive holds
+	// rxMu, which is taken before b.mu.
+	steered    atomic.Pointer[[]netip.AddrPort]
 	connect    netip.AddrPort
 	connectHop *netdev.Neighbour
 	ttl        uint8
@@ -385,7 +457,7 @@ func (t *transport) LocalAddr() netip.AddrPort { return t.local }
 
 // owns says whether a datagram to dst is this transport's.
 func (t *transport) owns(dst netip.AddrPort) bool {
-	for _, s := range t.steered {
+	for _, s := range *t.steered.Load() {
 		if s == dst {
 			return true
 		}
@@ -578,15 +650,19 @@ func (t *transport) Close() error {
 		return nil
 	}
 	b := t.b
-	b.mu.Lock()
-	for _, s := range t.steered {
-		delete(b.transports, s)
-	}
-	b.mu.Unlock()
 	var errs []error
-	for _, s := range t.steered {
+	// Under mu, so that a wildcard endpoint steered at an address this
+	// one held does not race the removal from the program's map.
+	b.mu.Lock()
+	for _, s := range *t.steered.Load() {
+		delete(b.transports, s)
 		errs = append(errs, b.prog.RemoveEndpoint(s))
 	}
+	delete(b.wildcards, t)
+	// A wildcard endpoint on the same port takes what this one let go,
+	// as the kernel's wildcard socket would.
+	b.steerWildcards()
+	b.mu.Unlock()
 	err := errors.Join(errs...)
 	b.rxMu.Lock()
 	for _, l := range t.lent {

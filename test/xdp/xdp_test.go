@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -385,10 +386,66 @@ func TestWildcardEndpoint(t *testing.T) {
 	if got != 2*count || after.Redirected-before.Redirected < 2*count {
 		t.Fatalf("received %d of %d, %d redirected", got, 2*count, after.Redirected-before.Redirected)
 	}
+
+	// An address added while the endpoint is open is taken, and one
+	// removed is let go, as a kernel socket bound to 0.0.0.0 would.
+	a4[3] = 112
+	third := netip.AddrFrom4(a4)
+	if _, err := e.a.Exec("ip", "addr", "add", third.String()+"/32", "dev", e.a.IfName()); err != nil {
+		t.Fatal(err)
+	}
+	waitBackendSteers(t, e.be, netip.AddrPortFrom(third, 20125), true)
+	before, _ = e.be.XDPStats()
+	for i := 0; i < count; i++ {
+		if _, err := peer.WriteToUDPAddrPort([]byte("late"+strconv.Itoa(i)), netip.AddrPortFrom(third, 20125)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	late := 0
+	for deadline := time.Now().Add(10 * time.Second); late < count && time.Now().Before(deadline); {
+		n, err := tr.Receive(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs[:n] {
+			if string(m.Buf) != "late"+strconv.Itoa(late) {
+				t.Fatalf("received %q, want late%d", m.Buf, late)
+			}
+			late++
+		}
+		if n == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	after, _ = e.be.XDPStats()
+	if late != count || after.Redirected-before.Redirected < count {
+		t.Fatalf("to the added address: received %d of %d, %d redirected", late, count, after.Redirected-before.Redirected)
+	}
+	if _, err := e.a.Exec("ip", "addr", "del", second.String()+"/32", "dev", e.a.IfName()); err != nil {
+		t.Fatal(err)
+	}
+	waitBackendSteers(t, e.be, netip.AddrPortFrom(second, 20125), false)
+
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if left, _ := e.be.Endpoints(); len(left) != 0 {
 		t.Fatalf("still steered after close: %v", left)
 	}
+}
+
+// waitBackendSteers waits until the XDP program does, or does not, steer ap.
+func waitBackendSteers(t *testing.T, be *xdpb.Backend, ap netip.AddrPort, want bool) {
+	t.Helper()
+	var steered []netip.AddrPort
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var err error
+		if steered, err = be.Endpoints(); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(steered, ap) == want {
+			return
+		}
+	}
+	t.Fatalf("steered %v: %s there is %v, want %v", steered, ap, !want, want)
 }
