@@ -127,6 +127,11 @@ func (c *Conductor) link(s *subscription, p *ipcPublication) {
 	}
 	l := &subscriberLink{sub: s, position: pos, lastNs: c.ctx.NanoClock()}
 	p.subscribers = append(p.subscribers, l)
+	// Raise the publisher limit before the publication reads as
+	// connected, so that a publisher that waits for connection is not
+	// then back pressured at its first offer (Aeron's drivers raise it a
+	// duty cycle later).
+	c.updatePublication(p, c.ctx.NanoClock())
 	logbuffer.SetIsConnected(p.log.Meta(), true)
 	c.notifyAvailable(p, l)
 }
