@@ -278,6 +278,9 @@ func TestImageUnavailableOnPublicationClose(t *testing.T) {
 		pub, sub := pubSub(t, c, 1004, WithImageHandlers(
 			func(img *Image) { available.Add(1) },
 			func(img *Image) { unavailable.Add(1) }))
+		// The handler runs just after the image is added, which is what
+		// IsConnected sees.
+		waitFor(t, 5*time.Second, "the available image handler", func() bool { return available.Load() >= 1 })
 		if available.Load() != 1 {
 			t.Fatalf("available images %d, want 1", available.Load())
 		}
@@ -316,7 +319,9 @@ func TestCloseWhilePolling(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			for i := 0; i < 10_000_000; i++ {
+			// Bounded by time as well as count: an idle Poll takes
+			// nanoseconds, and the other goroutine may start late.
+			for i, deadline := 0, time.Now().Add(30*time.Second); i < 1e9 && time.Now().Before(deadline); i++ {
 				select {
 				case <-stop:
 					return
@@ -328,7 +333,9 @@ func TestCloseWhilePolling(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			msg := make([]byte, 200)
-			for i := 0; i < 10_000_000; i++ {
+			// Bounded by time as well as count: an idle Poll takes
+			// nanoseconds, and the other goroutine may start late.
+			for i, deadline := 0, time.Now().Add(30*time.Second); i < 1e9 && time.Now().Before(deadline); i++ {
 				select {
 				case <-stop:
 					return

@@ -34,6 +34,9 @@ func TestUnblockAbandonedClaim(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitFor(t, 10*time.Second, "connected", func() bool { return pub.IsConnected() && sub.ImageCount() == 1 })
+			// Read before the claim: the unblock timeout may pass, and
+			// the driver pad over it, before the test reads on.
+			before := c.CountersReader().CounterValue(unblocked)
 			var got []string
 			handler := FragmentHandler(func(buf shm.AtomicBuffer, offset, length int, _ *Header) {
 				got = append(got, string(buf.Bytes()[offset:offset+length]))
@@ -48,7 +51,6 @@ func TestUnblockAbandonedClaim(t *testing.T) {
 			}
 			copy(claim.Buffer().Bytes(), "never committed")
 			offer("after")
-			before := c.CountersReader().CounterValue(unblocked)
 			waitFor(t, 10*time.Second, "the message behind the abandoned claim", func() bool {
 				sub.Poll(handler, 10)
 				return len(got) == 2

@@ -3,6 +3,7 @@ package examples_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/aeron-bypass/aeron-bypass/client"
 	"github.com/aeron-bypass/aeron-bypass/driver/config"
+	"github.com/aeron-bypass/aeron-bypass/test/aeronjava"
 )
 
 // build compiles the examples once into a temp dir.
@@ -59,6 +61,16 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// waitOutput waits up to 10 s for a background example to print want.
+func waitOutput(t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q after 10s:\n%s", want, out.String())
+		}
+	}
+}
+
 // start runs an example in the background; it is killed when the test ends.
 func start(t *testing.T, bin, dir string, args ...string) *syncBuffer {
 	t.Helper()
@@ -100,17 +112,18 @@ func TestExamples(t *testing.T) {
 	})
 	t.Run("basic", func(t *testing.T) {
 		sub := start(t, bin, dir, "basicsubscriber", "-channel", "aeron:ipc", "-stream", "1011")
-		time.Sleep(500 * time.Millisecond)
-		out := run(t, bin, dir, "basicpublisher", "-channel", "aeron:ipc", "-stream", "1011", "-messages", "2")
-		if n := strings.Count(out, "yay!"); n != 2 {
-			t.Fatalf("publisher:\n%s", out)
+		waitOutput(t, sub, "Subscribing to")
+		out := run(t, bin, dir, "basicpublisher", "-channel", "aeron:ipc", "-stream", "1011", "-messages", "3")
+		offered := aeronjava.Offered(out)
+		if len(offered) < 2 {
+			t.Fatalf("publisher offered %v of 3:\n%s", offered, out)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(sub.String(), "Hello World! 1") && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if !strings.Contains(sub.String(), "<<Hello World! 0>>") || !strings.Contains(sub.String(), "<<Hello World! 1>>") {
-			t.Fatalf("subscriber:\n%s", sub.String())
+		last := fmt.Sprintf("<<Hello World! %d>>", offered[len(offered)-1])
+		waitOutput(t, sub, last)
+		for _, n := range offered {
+			if want := fmt.Sprintf("<<Hello World! %d>>", n); strings.Count(sub.String(), want) != 1 {
+				t.Fatalf("subscriber, want %s once:\n%s", want, sub.String())
+			}
 		}
 	})
 	t.Run("streaming", func(t *testing.T) {

@@ -3,6 +3,8 @@ package aeronjava
 import (
 	"fmt"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -125,4 +127,24 @@ func CounterLabels(t testing.TB, dir string) []string {
 		out = append(out, c.Label)
 	}
 	return out
+}
+
+// offeredLine is the line Aeron's BasicPublisher sample (and our Go one)
+// prints for an offer that succeeded.
+var offeredLine = regexp.MustCompile(`Offering (\d+)/\d+ - yay!`)
+
+// Offered returns the numbers of the messages a BasicPublisher sample
+// reported offered. The sample offers without waiting for a subscriber, and
+// a driver reports a publication ready a moment before it links the
+// subscriptions already there (Aeron's drivers do so), so the first offer
+// may find the publication not yet connected; tests expect what was
+// offered, not every message.
+func Offered(out string) []int {
+	var got []int
+	for _, m := range offeredLine.FindAllStringSubmatch(out, -1) {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			got = append(got, n)
+		}
+	}
+	return got
 }

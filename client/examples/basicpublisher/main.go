@@ -29,7 +29,7 @@ func main() {
 	fmt.Printf("Publishing to %s on stream id %d\n", s.Channel, s.StreamID)
 	for i := 0; i < s.Messages && ctx.Err() == nil; i++ {
 		msg := fmt.Sprintf("Hello World! %d", i)
-		fmt.Printf("Offering %d/%d - ", i+1, s.Messages)
+		fmt.Printf("Offering %d/%d - ", i, s.Messages)
 		switch r := pub.Offer([]byte(msg)); {
 		case r > 0:
 			fmt.Println("yay!")
