@@ -650,7 +650,10 @@ func (t *transport) Close() error {
 		return nil
 	}
 	b := t.b
-	var errs []error
+	// The kernel socket closes first: a datagram that reaches Linux once
+	// the program lets the endpoint go finds no socket, as after a
+	// kernel socket's close, rather than one that is never read.
+	errs := []error{t.kernel.Close()}
 	// Under mu, so that a wildcard endpoint steered at an address this
 	// one held does not race the removal from the program's map.
 	b.mu.Lock()
@@ -670,7 +673,7 @@ func (t *transport) Close() error {
 	}
 	t.lent = nil
 	b.rxMu.Unlock()
-	return errors.Join(err, t.kernel.Close())
+	return err
 }
 
 // SocketStats returns each queue's AF_XDP socket statistics.

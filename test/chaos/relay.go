@@ -47,6 +47,8 @@ const socketBuffer = 4 << 20
 
 // Stats counts what the relay did, per direction.
 type Stats struct {
+	// Received counts datagrams the relay read, before impairment.
+	Received                                            uint64
 	Forwarded, Dropped, Duplicated, Reordered, Overflow uint64
 }
 
@@ -56,11 +58,12 @@ type direction struct {
 	imp                                                 Impairment
 	mu                                                  sync.Mutex
 	rng                                                 *rand.Rand
+	received                                            atomic.Uint64
 	forwarded, dropped, duplicated, reordered, overflow atomic.Uint64
 }
 
 func (d *direction) snapshot() Stats {
-	return Stats{d.forwarded.Load(), d.dropped.Load(), d.duplicated.Load(), d.reordered.Load(), d.overflow.Load()}
+	return Stats{d.received.Load(), d.forwarded.Load(), d.dropped.Load(), d.duplicated.Load(), d.reordered.Load(), d.overflow.Load()}
 }
 
 func (d *direction) chance(p float64) bool {
@@ -233,6 +236,7 @@ func (r *Relay) readUpstream(f *flow) {
 // goroutine of that direction.
 func (r *Relay) impair(b []byte, st *direction, held *[]byte, send func([]byte)) {
 	imp := st.imp
+	st.received.Add(1)
 	if st.chance(imp.Drop) {
 		st.dropped.Add(1)
 		return

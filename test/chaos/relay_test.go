@@ -59,6 +59,7 @@ func runRelay(t *testing.T, fwd Impairment, seed int64, n int) (forwardSeen, rep
 		t.Fatal(err)
 	}
 	defer src.Close()
+	_ = src.SetReadBuffer(socketBuffer)
 	replies := make(chan uint64, 100000)
 	go func() {
 		buf := make([]byte, 64)
@@ -78,11 +79,15 @@ func runRelay(t *testing.T, fwd Impairment, seed int64, n int) (forwardSeen, rep
 		if _, err := src.WriteToUDPAddrPort(msg, r.Addr()); err != nil {
 			t.Fatal(err)
 		}
-		if i%16 == 0 {
-			time.Sleep(time.Millisecond) // stay within socket buffers
+		if i%16 == 15 {
+			// Stay within socket buffers: the relay's decisions are
+			// only reproducible if it reads every datagram sent.
+			for deadline := time.Now().Add(5 * time.Second); r.ForwardStats().Received < uint64(i+1) && time.Now().Before(deadline); {
+				time.Sleep(100 * time.Microsecond)
+			}
 		}
 	}
-	return drain(seen, 300*time.Millisecond), drain(replies, 300*time.Millisecond), r
+	return drain(seen, 500*time.Millisecond), drain(replies, 500*time.Millisecond), r
 }
 
 func TestRelayClean(t *testing.T) {

@@ -69,7 +69,7 @@ func runChild(spec string) int {
 		RxQueues:           c.Queues,
 		Address:            netip.MustParsePrefix(c.Address),
 		IGMPVersion:        c.IGMP,
-		ResolveTimeout:     time.Second,
+		ResolveTimeout:     3 * time.Second, // as Linux: three ARP tries a second apart
 		NeighbourReachable: c.Reachable,
 	}
 	if c.Gateway != "" {

@@ -139,6 +139,16 @@ func New(t testing.TB, opts Options) *Network {
 			end.h.Links = append(end.h.Links, Link{IfName: end.ifn, Addr: end.addr, Peer: end.peer})
 		}
 	}
+	// A veth carries nothing until both ends are up and the kernel has
+	// activated its queues, which can lag behind under load: wait for
+	// the operational state, so a test's first datagrams are not lost.
+	for _, h := range n.Hosts {
+		for _, l := range h.Links {
+			if err := waitOperUp(h.Name, l.IfName, 10*time.Second); err != nil {
+				t.Fatalf("netns: %v", err)
+			}
+		}
+	}
 	if len(n.Hosts) == 3 {
 		a, r, b := n.Hosts[0], n.Hosts[1], n.Hosts[2]
 		if _, err := r.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1"); err != nil {
@@ -265,4 +275,20 @@ func ip(args ...string) error {
 		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
 	}
 	return nil
+}
+
+// waitOperUp waits until interface ifname in namespace ns is operationally
+// up.
+func waitOperUp(ns, ifname string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		out, err := exec.Command("ip", "-n", ns, "-o", "link", "show", ifname).CombinedOutput()
+		if err == nil && strings.Contains(string(out), " state UP ") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s in %s not up after %v: %s", ifname, ns, limit, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -53,12 +53,21 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 	}
 
 	in := make([]backend.Message, 8)
+	before, err := e.be.XDPStats()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 51*len(in); i++ {
 		if _, err := peer.WriteToUDPAddrPort(buf[:64], local); err != nil {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(100 * time.Millisecond) // let the datagrams reach the RX ring
+	// Wait until the program has put them all on the RX ring.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if st, err := e.be.XDPStats(); err == nil && st.Redirected-before.Redirected >= uint64(51*len(in)) {
+			break
+		}
+	}
 	total := 0
 	allocs = testing.AllocsPerRun(50, func() {
 		n, err := tr.Receive(in)

@@ -163,9 +163,10 @@ func (s *sideTraffic) check(t *testing.T) {
 			_, _ = fmt.Sscanf(l, "%d packets transmitted, %d received", &sent, &got)
 		}
 	}
-	// The echo request in flight when ping was interrupted may be
-	// counted as lost.
-	if sent < 3 || got < sent-1 {
+	// The echo requests in flight when ping was interrupted (two, if a
+	// round trip took longer than the 200 ms interval) may be counted
+	// as lost.
+	if sent < 3 || got < sent-2 {
 		t.Fatalf("ping during the run: %d sent, %d answered\n%s", sent, got, s.ping.Output())
 	}
 	t.Logf("side traffic: %d pings answered of %d, %d TCP round trips", got, sent, s.trips.Load())

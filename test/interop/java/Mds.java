@@ -322,10 +322,19 @@ public final class Mds
             }
         }
 
-        // Anything after the last message would be a duplicate.
+        // Anything after the last message would be a duplicate. A driver
+        // applies a removed destination on its receiver's next duty cycle,
+        // which may come after the last message: the count may drop here.
         final long quiet = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-        while (failure[0] == null && System.nanoTime() < quiet)
+        final long dropLimit = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (failure[0] == null && (System.nanoTime() < quiet ||
+            (removedAt >= 0 && droppedAt < 0 && System.nanoTime() < dropLimit)))
         {
+            if (removedAt >= 0 && droppedAt < 0 && tracks.get(0).image.activeTransportCount() ==
+                destinations.length - 1)
+            {
+                droppedAt = tracks.get(0).next;
+            }
             if (sub.poll(handler, 20) == 0)
             {
                 idle.idle();
