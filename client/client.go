@@ -104,6 +104,7 @@ type Client struct {
 	pending       map[int64]*pending
 	pubs          map[int64]*publicationLog
 	subs          map[int64]*Subscription
+	counters      map[int64]*Counter // by registration id
 	lingering     []lingerLog
 	heartbeatID   int32
 	lastKeepalive time.Time
@@ -203,6 +204,7 @@ func newClient(ctx context.Context, cfg Config, f *cnc.File) (*Client, error) {
 		cfg: cfg, cncFile: f, toDriver: ring, toClient: broadcast.NewCopyReceiver(rcv),
 		reader: counters.NewReader(f.CountersMetadata(), f.CountersValues()), values: f.CountersValues(),
 		pending: map[int64]*pending{}, pubs: map[int64]*publicationLog{}, subs: map[int64]*Subscription{},
+		counters:    map[int64]*Counter{},
 		heartbeatID: counters.NullCounterID,
 		stop:        make(chan struct{}), done: make(chan struct{}),
 	}
@@ -356,6 +358,10 @@ func (c *Client) closeResourcesLocked() {
 	for _, pl := range c.pubs {
 		c.lingerLocked(pl.log, pl.users...)
 	}
+	for _, cn := range c.counters {
+		cn.closed.Store(true)
+	}
+	c.counters = map[int64]*Counter{}
 	c.pubs = map[int64]*publicationLog{}
 }
 
@@ -505,6 +511,15 @@ func (c *Client) handleResponse(typ int32, buf []byte) {
 		}
 		if s, ok := c.subs[m.SubscriptionRegistrationID]; ok {
 			s.removeImageLocked(m.CorrelationID)
+		}
+	case command.OnUnavailableCounter:
+		u, err := command.DecodeCounterUpdate(buf)
+		if err != nil {
+			return
+		}
+		if cn, ok := c.counters[u.CorrelationID]; ok {
+			cn.closed.Store(true)
+			delete(c.counters, u.CorrelationID)
 		}
 	case command.OnClientTimeout:
 		id, err := command.DecodeClientTimeout(buf)

@@ -6,5 +6,6 @@
 // Connect returns a Client whose conductor runs on its own goroutine
 // (Aeron's agent mode) or, with Config.UseInvoker, whenever the application
 // calls DoWork. Publications offer without allocating; subscriptions poll
-// their images without allocating.
+// their images without allocating. AddCounter allocates an application
+// counter in cnc.dat that other processes read, as AeronStat does.
 package client
