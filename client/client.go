@@ -42,7 +42,9 @@ type Config struct {
 	// WithImageHandlers for where they run).
 	OnAvailableImage   func(*Image)
 	OnUnavailableImage func(*Image)
-	// ClientName is for the driver's logs and counters (aeron.client.name).
+	// ClientName (at most MaxClientNameLength bytes) is appended to the
+	// label of the client's heartbeat counter in cnc.dat with the
+	// library's version, as Aeron's clients do (aeron.client.name).
 	ClientName string
 	// UseInvoker leaves the conductor to the application, which calls
 	// DoWork (Aeron's useConductorAgentInvoker).
@@ -107,6 +109,7 @@ type Client struct {
 	counters      map[int64]*Counter // by registration id
 	lingering     []lingerLog
 	heartbeatID   int32
+	labelled      bool // the heartbeat counter's label names the client
 	lastKeepalive time.Time
 	closed        bool
 	failure       error
@@ -175,6 +178,9 @@ type publicationLog struct {
 // alive and starts the client conductor. ctx bounds the wait for cnc.dat.
 func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	cfg.defaults()
+	if len(cfg.ClientName) > MaxClientNameLength {
+		return nil, fmt.Errorf("connect: client name of %d bytes, at most %d", len(cfg.ClientName), MaxClientNameLength)
+	}
 	wait := cfg.DriverTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		wait = min(wait, time.Until(dl))
@@ -320,6 +326,12 @@ func (c *Client) sendKeepalive(now time.Time) {
 	c.lastKeepalive = now
 	if c.heartbeatID == counters.NullCounterID {
 		c.heartbeatID = c.reader.FindByTypeIDAndRegistrationID(counters.TypeClientHeartbeat, c.clientID)
+		if c.heartbeatID != counters.NullCounterID && !c.labelled {
+			// Name the client in its heartbeat counter's label, as
+			// Aeron's clients do, for AeronStat and the driver's logs.
+			c.labelled = true
+			_, _ = counters.AppendToLabel(c.cncFile.CountersMetadata(), c.heartbeatID, " name="+c.cfg.ClientName+" "+versionInfo())
+		}
 	}
 	if c.heartbeatID != counters.NullCounterID && c.reader.CounterState(c.heartbeatID) == counters.StateAllocated {
 		c.values.PutInt64Ordered(int(c.heartbeatID)*counters.ValueLength, now.UnixMilli())

@@ -79,3 +79,34 @@ func TestCounters(t *testing.T) {
 		}
 	})
 }
+
+// The client names itself in its heartbeat counter's label, as Aeron's
+// clients do, where AeronStat shows it.
+func TestClientNameInHeartbeatLabel(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d testDriver) {
+		dir, _ := d.start(t)
+		c := connect(t, dir, func(cfg *Config) { cfg.ClientName = "pricer-7" })
+		// A driver makes the heartbeat counter with the client's first
+		// resource.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := c.AddSubscription(ctx, "aeron:ipc", 1060); err != nil {
+			t.Fatal(err)
+		}
+		r := c.CountersReader()
+		var label string
+		waitFor(t, 10*time.Second, "the heartbeat counter's label to name the client", func() bool {
+			id := r.FindByTypeIDAndRegistrationID(counters.TypeClientHeartbeat, c.ClientID())
+			label = r.CounterLabel(id)
+			return strings.Contains(label, " name=pricer-7 version=")
+		})
+		t.Logf("heartbeat counter: %q", label)
+		if !strings.HasPrefix(label, "client-heartbeat: ") || strings.Count(label, "name=") != 1 {
+			t.Fatalf("label %q", label)
+		}
+		_, err := Connect(context.Background(), Config{Dir: dir, ClientName: strings.Repeat("n", MaxClientNameLength+1)})
+		if err == nil || !strings.Contains(err.Error(), "client name of 101 bytes") {
+			t.Fatalf("101-byte client name: %v", err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package counters
 
 import (
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/aeron-bypass/aeron-bypass/driver/shm"
@@ -247,44 +248,73 @@ func (r *Reader) ForEach(fn func(id, typeID int32, key []byte, label string)) {
 	}
 }
 
-// Value is a counter's value.
+// The accessors below answer for an id beyond the buffers (NullCounterID,
+// say) as for an unused record: zero, StateUnused, no key, no label.
+
+func (r *Reader) valid(id int32) bool { return id >= 0 && id <= r.maxID }
+
+// CounterValue is a counter's value.
 func (r *Reader) CounterValue(id int32) int64 {
+	if !r.valid(id) {
+		return 0
+	}
 	return r.values.GetInt64Volatile(int(id) * ValueLength)
 }
 
-// State is a counter's state.
+// CounterState is a counter's state.
 func (r *Reader) CounterState(id int32) int32 {
+	if !r.valid(id) {
+		return StateUnused
+	}
 	return r.meta.GetInt32Volatile(int(id)*MetadataLength + stateOffset)
 }
 
-// TypeID is a counter's type.
+// CounterTypeID is a counter's type.
 func (r *Reader) CounterTypeID(id int32) int32 {
+	if !r.valid(id) {
+		return 0
+	}
 	return r.meta.GetInt32(int(id)*MetadataLength + typeIDOffset)
 }
 
-// RegistrationID, OwnerID and ReferenceID read a counter's ids.
+// RegistrationID is the counter's registration id.
 func (r *Reader) RegistrationID(id int32) int64 {
+	if !r.valid(id) {
+		return 0
+	}
 	return r.values.GetInt64Volatile(int(id)*ValueLength + registrationIDOffset)
 }
 
 // OwnerID is the owning client id.
 func (r *Reader) OwnerID(id int32) int64 {
+	if !r.valid(id) {
+		return 0
+	}
 	return r.values.GetInt64Volatile(int(id)*ValueLength + ownerIDOffset)
 }
 
 // ReferenceID is the counter's reference id.
 func (r *Reader) ReferenceID(id int32) int64 {
+	if !r.valid(id) {
+		return 0
+	}
 	return r.values.GetInt64Volatile(int(id)*ValueLength + referenceIDOffset)
 }
 
 // Key is a view of a counter's key bytes.
 func (r *Reader) Key(id int32) []byte {
+	if !r.valid(id) {
+		return nil
+	}
 	mo := int(id)*MetadataLength + keyOffset
 	return r.meta.Bytes()[mo : mo+MaxKeyLength]
 }
 
-// Label is a counter's label.
+// CounterLabel is a counter's label.
 func (r *Reader) CounterLabel(id int32) string {
+	if !r.valid(id) {
+		return ""
+	}
 	mo := int(id) * MetadataLength
 	n := int(r.meta.GetInt32(mo + labelLengthOffset))
 	if n < 0 || n > MaxLabelLength {
@@ -309,4 +339,26 @@ func (r *Reader) FindByTypeIDAndRegistrationID(typeID int32, registrationID int6
 		}
 	}
 	return NullCounterID
+}
+
+// AppendToLabel appends s to the label of allocated counter id in the
+// metadata buffer meta, as much of it as fits, and returns how many bytes
+// it appended (AeronCounters.appendToLabel). Aeron's clients use it to add
+// their name and version to their heartbeat counter's label.
+func AppendToLabel(meta shm.AtomicBuffer, id int32, s string) (int, error) {
+	mo := int(id) * MetadataLength
+	if id < 0 || !meta.Valid(mo, MetadataLength) {
+		return 0, fmt.Errorf("append to counter %d's label: no such counter", id)
+	}
+	if st := meta.GetInt32Volatile(mo + stateOffset); st != StateAllocated {
+		return 0, fmt.Errorf("append to counter %d's label: state %d, not allocated", id, st)
+	}
+	n := int(meta.GetInt32(mo + labelLengthOffset))
+	if n < 0 || n > MaxLabelLength {
+		return 0, fmt.Errorf("append to counter %d's label: label length %d", id, n)
+	}
+	k := min(len(s), MaxLabelLength-n)
+	copy(meta.Bytes()[mo+labelOffset+n:], s[:k])
+	meta.PutInt32Ordered(mo+labelLengthOffset, int32(n+k))
+	return k, nil
 }

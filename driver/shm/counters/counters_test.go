@@ -220,3 +220,44 @@ func FuzzReader(f *testing.F) {
 
 // alignRecords rounds n up to whole metadata records.
 func alignRecords(n int) int { return (n + MetadataLength - 1) / MetadataLength * MetadataLength }
+
+func TestAppendToLabel(t *testing.T) {
+	now := int64(0)
+	meta := shm.NewAtomicBuffer(make([]byte, 3*MetadataLength))
+	m := NewManager(meta, shm.NewAtomicBuffer(make([]byte, 3*ValueLength)), func() int64 { return now }, 1000)
+	r := m.Reader()
+	id, _ := m.Allocate(11, nil, "client-heartbeat: id=7")
+	if n, err := AppendToLabel(meta, id, " name=pricer"); err != nil || n != 12 || r.CounterLabel(id) != "client-heartbeat: id=7 name=pricer" {
+		t.Fatalf("appended %d, %v: %q", n, err, r.CounterLabel(id))
+	}
+	// Only what fits.
+	n, err := AppendToLabel(meta, id, strings.Repeat("x", MaxLabelLength))
+	if err != nil || len(r.CounterLabel(id)) != MaxLabelLength || n != MaxLabelLength-len("client-heartbeat: id=7 name=pricer") {
+		t.Fatalf("appended %d, %v: label of %d", n, err, len(r.CounterLabel(id)))
+	}
+	if n, err := AppendToLabel(meta, id, "more"); err != nil || n != 0 {
+		t.Fatalf("full label: appended %d, %v", n, err)
+	}
+	// Not on a counter that is not allocated, nor beyond the buffer.
+	if _, err := AppendToLabel(meta, 1, "x"); err == nil {
+		t.Fatal("appended to an unused counter")
+	}
+	for _, bad := range []int32{-1, 3} {
+		if _, err := AppendToLabel(meta, bad, "x"); err == nil {
+			t.Fatalf("appended to counter %d", bad)
+		}
+	}
+}
+
+// An id beyond the buffers reads as an unused record rather than panicking:
+// ids come from clients and tools.
+func TestReaderOutOfRange(t *testing.T) {
+	now := int64(0)
+	r := newManager(t, 2, &now).Reader()
+	for _, id := range []int32{NullCounterID, 2, 1 << 30} {
+		if r.CounterValue(id) != 0 || r.CounterState(id) != StateUnused || r.CounterTypeID(id) != 0 ||
+			r.RegistrationID(id) != 0 || r.OwnerID(id) != 0 || r.ReferenceID(id) != 0 || r.Key(id) != nil || r.CounterLabel(id) != "" {
+			t.Fatalf("id %d", id)
+		}
+	}
+}
