@@ -13,6 +13,9 @@
 // added and removed later through a netlink watch, as a kernel socket
 // bound to 0.0.0.0 would) and reserves the port with a kernel UDP socket,
 // which also holds multicast membership so Linux keeps answering IGMP.
+// What the program leaves to Linux for an endpoint's port (IP fragments,
+// reassembled; datagrams on a queue with no AF_XDP socket) reaches that
+// kernel socket, which Receive also reads now and then, so it is not lost.
 // Receive demultiplexes the RX rings: the caller's datagrams are lent straight from UMEM frames until its next
 // Receive, other endpoints' datagrams are copied to their side rings. Send
 // builds Ethernet/IPv4/UDP frames into UMEM frames with the next hop's MAC

@@ -9,7 +9,9 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
@@ -37,6 +39,10 @@ const (
 	// MAX_UDP_PAYLOAD_LENGTH), which receive endpoints give as their
 	// MaxDatagram.
 	maxUDPPayload = 65504
+	// kernelPollEvery is how many Receive calls that leave room pass
+	// between reads of the endpoint's kernel socket: rare traffic, so
+	// rarely a system call in the busy-polling path.
+	kernelPollEvery = 64
 )
 
 // Backend is the AF_XDP backend on one interface. Make it with New on a
@@ -73,7 +79,7 @@ type Backend struct {
 	addrList []netip.Addr
 	closed   bool
 	ipID     atomic.Uint32
-	stats    struct{ in, bytesIn, out, bytesOut, drops, errors atomic.Uint64 }
+	stats    struct{ in, bytesIn, out, bytesOut, drops, errors, viaKernel atomic.Uint64 }
 }
 
 // New prepares opts.Interface (brings it up, checks its MTU against the
@@ -160,6 +166,11 @@ func (b *Backend) XDPStats() (bpf.Stats, error) { return b.prog.Stats() }
 
 // Endpoints lists the endpoints the XDP program steers to this backend.
 func (b *Backend) Endpoints() ([]netip.AddrPort, error) { return b.prog.Endpoints() }
+
+// ViaKernel counts datagrams received through the endpoints' kernel
+// sockets rather than AF_XDP: what the program left to Linux, such as IP
+// fragments.
+func (b *Backend) ViaKernel() uint64 { return b.stats.viaKernel.Load() }
 
 // Stats sums the transports' counters.
 func (b *Backend) Stats() backend.Stats {
@@ -268,6 +279,10 @@ func (b *Backend) Open(spec backend.Spec) (backend.Transport, error) {
 		t.side[i].buf = make([]byte, maxDatagram)
 	}
 	t.lent = make([]lentFrame, 0, b.BatchSize())
+	if err := t.prepareKernelRead(); err != nil {
+		t.kernel.Close()
+		return nil, fmt.Errorf("xdp open %s: %w", local, err)
+	}
 	t.hops = map[netip.Addr]*netdev.Neighbour{}
 	for i, s := range steered {
 		if err := b.prog.AddEndpoint(s); err != nil {
@@ -410,7 +425,8 @@ func (b *Backend) logCounters() {
 	s := b.Stats()
 	slog.Info("xdp backend counters", "interface", b.ifc.Name,
 		"redirected", x.Redirected, "passed", x.Passed, "redirect_failed", x.RedirectFailed,
-		"datagrams_in", s.DatagramsIn, "datagrams_out", s.DatagramsOut, "drops", s.Drops, "errors", s.Errors)
+		"datagrams_in", s.DatagramsIn, "via_kernel", b.stats.viaKernel.Load(), "datagrams_out", s.DatagramsOut,
+		"drops", s.Drops, "errors", s.Errors)
 }
 
 type lentFrame struct {
@@ -439,6 +455,19 @@ type transport struct {
 	ttl        uint8
 	kernel     *net.UDPConn
 	closed     atomic.Bool
+
+	// Guarded by b.rxMu: reading the kernel socket, which gets what the
+	// program leaves to Linux for this port: IP fragments, reassembled;
+	// datagrams on a queue with no AF_XDP socket; any that came before
+	// the endpoint entered the program's map. The read function is made
+	// once, so that reading allocates nothing.
+	kernelRaw   syscall.RawConn
+	kernelRead  func(fd uintptr) bool
+	kernelBuf   []byte
+	kernelN     int
+	kernelFrom  unix.RawSockaddrInet4
+	kernelLen   uint32
+	kernelPolls uint64
 
 	// Guarded by b.rxMu: frames lent to the caller since the last
 	// Receive, and the side ring of datagrams other transports found.
@@ -491,6 +520,11 @@ func (t *transport) Receive(msgs []backend.Message) (int, error) {
 		n++
 	}
 	t.sideLentUntil = t.sideHead + uint64(n)
+	if n < len(msgs) {
+		if t.kernelPolls++; t.kernelPolls%kernelPollEvery == 0 {
+			n += t.receiveKernel(msgs[n:])
+		}
+	}
 	for _, s := range b.socks {
 		if n == len(msgs) {
 			break
@@ -517,6 +551,45 @@ func (t *transport) Receive(msgs []backend.Message) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+func (t *transport) prepareKernelRead() error {
+	raw, err := t.kernel.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("kernel socket: %w", err)
+	}
+	t.kernelRaw = raw
+	t.kernelBuf = make([]byte, maxUDPPayload)
+	t.kernelRead = func(fd uintptr) bool {
+		t.kernelLen = unix.SizeofSockaddrInet4
+		r, _, errno := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&t.kernelBuf[0])), uintptr(len(t.kernelBuf)),
+			unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&t.kernelFrom)), uintptr(unsafe.Pointer(&t.kernelLen)))
+		t.kernelN = int(r)
+		if errno != 0 {
+			t.kernelN = -1
+		}
+		return true // never wait: Receive polls
+	}
+	return nil
+}
+
+// receiveKernel takes one datagram Linux delivered to the endpoint's
+// kernel socket, if there is one. Called with rxMu held; the datagram is
+// lent until the next Receive.
+func (t *transport) receiveKernel(msgs []backend.Message) int {
+	if err := t.kernelRaw.Read(t.kernelRead); err != nil || t.kernelN < 0 {
+		return 0
+	}
+	port := t.kernelFrom.Port>>8 | t.kernelFrom.Port<<8
+	from := netip.AddrPortFrom(netip.AddrFrom4(t.kernelFrom.Addr), port)
+	if t.connect.IsValid() && from != t.connect {
+		return 0
+	}
+	msgs[0] = backend.Message{Buf: t.kernelBuf[:t.kernelN], Addr: from}
+	t.b.stats.in.Add(1)
+	t.b.stats.bytesIn.Add(uint64(t.kernelN))
+	t.b.stats.viaKernel.Add(1)
+	return 1
 }
 
 // setAside copies a datagram for another endpoint into that transport's

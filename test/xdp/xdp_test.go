@@ -2,6 +2,7 @@ package xdp
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -453,4 +454,69 @@ func waitBackendSteers(t *testing.T, be *xdpb.Backend, ap netip.AddrPort, want b
 		}
 	}
 	t.Fatalf("steered %v: %s there is %v, want %v", steered, ap, !want, want)
+}
+
+// TestFragmentsThroughKernelSocket: a datagram larger than the link's MTU
+// arrives as IP fragments, which the program leaves to Linux; Linux
+// reassembles it and delivers it to the endpoint's kernel socket, where
+// the transport reads it, so nothing the driver is sent is lost.
+func TestFragmentsThroughKernelSocket(t *testing.T) {
+	e := setup(t)
+	local := netip.AddrPortFrom(e.a.Addr(), 20131)
+	tr, err := e.be.Open(backend.Spec{Local: local, MaxDatagram: 65504})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var peer *net.UDPConn
+	inNS(t, e.b, func() error {
+		var err error
+		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30006})
+		return err
+	})
+	defer peer.Close()
+	before, _ := e.be.XDPStats()
+	viaKernel := e.be.ViaKernel()
+	const count = 20
+	payload := func(i int) []byte {
+		if i%2 == 0 {
+			return []byte(fmt.Sprintf("small %d", i))
+		}
+		return append([]byte(fmt.Sprintf("large %d ", i)), bytes.Repeat([]byte{byte(i)}, 4000)...)
+	}
+	for i := 0; i < count; i++ {
+		if _, err := peer.WriteToUDPAddrPort(payload(i), local); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	msgs := make([]backend.Message, 8)
+	for deadline := time.Now().Add(10 * time.Second); len(seen) < count && time.Now().Before(deadline); {
+		n, err := tr.Receive(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs[:n] {
+			if m.Addr != netip.AddrPortFrom(e.b.Addr(), 30006) {
+				t.Fatalf("datagram from %s", m.Addr)
+			}
+			seen[string(m.Buf)] = true
+		}
+		if n == 0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	for i := 0; i < count; i++ {
+		if !seen[string(payload(i))] {
+			t.Fatalf("datagram %d (%d bytes) lost; %d of %d arrived", i, len(payload(i)), len(seen), count)
+		}
+	}
+	after, _ := e.be.XDPStats()
+	if k := e.be.ViaKernel() - viaKernel; k < count/2 || after.Redirected-before.Redirected < count/2 {
+		t.Fatalf("%d through the kernel socket, %d redirected: want the large ones through Linux, the small through AF_XDP", k, after.Redirected-before.Redirected)
+	}
+	// Reading the kernel socket on an idle endpoint allocates nothing.
+	if n := testing.AllocsPerRun(4*64, func() { _, _ = tr.Receive(msgs) }); n != 0 {
+		t.Fatalf("idle Receive: %v allocations", n)
+	}
 }
