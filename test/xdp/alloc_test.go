@@ -1,7 +1,6 @@
 package xdp
 
 import (
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -16,18 +15,8 @@ import (
 func TestHotPathsAllocateNothing(t *testing.T) {
 	e := setup(t)
 	local := netip.AddrPortFrom(e.a.Addr(), 20151)
-	tr, err := e.be.Open(backend.Spec{Local: local})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	var peer *net.UDPConn
-	inNS(t, e.b, func() error {
-		var err error
-		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30051})
-		return err
-	})
-	defer peer.Close()
+	tr := e.open(t, backend.Spec{Local: local})
+	peer := e.peer(t, 30051)
 	dst := netip.AddrPortFrom(e.b.Addr(), 30051)
 	out := make([]backend.Message, 8)
 	for i := range out {

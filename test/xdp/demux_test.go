@@ -2,7 +2,6 @@ package xdp
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -17,23 +16,9 @@ func TestDemultiplexBetweenTransports(t *testing.T) {
 	e := setup(t)
 	l1 := netip.AddrPortFrom(e.a.Addr(), 20171)
 	l2 := netip.AddrPortFrom(e.a.Addr(), 20172)
-	t1, err := e.be.Open(backend.Spec{Local: l1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer t1.Close()
-	t2, err := e.be.Open(backend.Spec{Local: l2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer t2.Close()
-	var peer *net.UDPConn
-	inNS(t, e.b, func() error {
-		var err error
-		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice())})
-		return err
-	})
-	defer peer.Close()
+	t1 := e.open(t, backend.Spec{Local: l1})
+	t2 := e.open(t, backend.Spec{Local: l2})
+	peer := e.peer(t, 0)
 	const count = 20
 	for i := 0; i < count; i++ {
 		if _, err := peer.WriteToUDPAddrPort([]byte(fmt.Sprintf("for 2: %d", i)), l2); err != nil {

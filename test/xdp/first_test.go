@@ -1,7 +1,6 @@
 package xdp
 
 import (
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -14,18 +13,8 @@ import (
 func TestFirstDatagramArrives(t *testing.T) {
 	e := setup(t)
 	local := netip.AddrPortFrom(e.a.Addr(), 20161)
-	tr, err := e.be.Open(backend.Spec{Local: local})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	var peer *net.UDPConn
-	inNS(t, e.b, func() error {
-		var err error
-		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30061})
-		return err
-	})
-	defer peer.Close()
+	tr := e.open(t, backend.Spec{Local: local})
+	peer := e.peer(t, 30061)
 	if n, err := tr.Send([]backend.Message{{Buf: make([]byte, 64), Addr: netip.AddrPortFrom(e.b.Addr(), 30061)}}); n != 1 || err != nil {
 		t.Fatalf("send %d %v", n, err)
 	}

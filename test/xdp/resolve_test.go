@@ -11,11 +11,7 @@ import (
 // so the backend must have the kernel resolve the peer's MAC.
 func TestFirstSendResolvesNeighbour(t *testing.T) {
 	e := setup(t)
-	tr, err := e.be.Open(backend.Spec{Local: netip.AddrPortFrom(e.a.Addr(), 20141)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := e.open(t, backend.Spec{Local: netip.AddrPortFrom(e.a.Addr(), 20141)})
 	n, err := tr.Send([]backend.Message{{Buf: []byte("first"), Addr: netip.AddrPortFrom(e.b.Addr(), 9)}})
 	if err != nil || n != 1 {
 		out, _ := e.a.Exec("ip", "neigh")

@@ -125,18 +125,9 @@ func TestProbeOnVeth(t *testing.T) {
 // used the new MAC, which it learns from the kernel's neighbour table.
 func TestSendFollowsNewMAC(t *testing.T) {
 	e := setup(t)
-	var peer *net.UDPConn
-	inNS(t, e.b, func() (err error) {
-		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30071})
-		return err
-	})
-	defer peer.Close()
+	peer := e.peer(t, 30071)
 	to := netip.AddrPortFrom(e.b.Addr(), 30071)
-	tr, err := e.be.Open(backend.Spec{Local: netip.AddrPortFrom(e.a.Addr(), 20171), Connect: to})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := e.open(t, backend.Spec{Local: netip.AddrPortFrom(e.a.Addr(), 20171), Connect: to})
 	buf := make([]byte, 64)
 	expect := func(what string) {
 		t.Helper()

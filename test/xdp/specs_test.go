@@ -82,18 +82,6 @@ func peerRead(t *testing.T, c *net.UDPConn) (string, netip.AddrPort) {
 	return string(buf[:n]), from
 }
 
-// open opens a transport that is closed when the test ends, if the test
-// has not closed it.
-func open(t *testing.T, e *env, spec backend.Spec) backend.Transport {
-	t.Helper()
-	tr, err := e.be.Open(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tr.Close() })
-	return tr
-}
-
 // steered fails the test unless the backend's map holds exactly want.
 func steered(t *testing.T, e *env, want ...netip.AddrPort) {
 	t.Helper()
@@ -120,7 +108,7 @@ func TestDriverSpecs(t *testing.T) {
 		// connected to the subscriber's endpoint.
 		peer := kernelPeer(t, b, 30201, netip.Addr{})
 		to := netip.AddrPortFrom(b.Addr(), 30201)
-		tr := open(t, e, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:0"), Connect: to})
+		tr := e.open(t, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:0"), Connect: to})
 		local := tr.LocalAddr()
 		if local.Addr() != a.Addr() || local.Port() == 0 {
 			t.Fatalf("local address %s, want %s with a chosen port", local, a.Addr())
@@ -153,7 +141,7 @@ func TestDriverSpecs(t *testing.T) {
 		// The conductor asks for the largest UDP payload on receive
 		// endpoints: whatever arrives.
 		local := netip.AddrPortFrom(a.Addr(), 20211)
-		tr := open(t, e, backend.Spec{Local: local, MaxDatagram: 65504})
+		tr := e.open(t, backend.Spec{Local: local, MaxDatagram: 65504})
 		steered(t, e, local)
 		peer := kernelPeer(t, b, 30211, netip.Addr{})
 		if _, err := peer.WriteToUDPAddrPort([]byte("data"), local); err != nil {
@@ -186,7 +174,7 @@ func TestDriverSpecs(t *testing.T) {
 			}
 			t.Fatalf("channel MTU 1500 on a 1500 link: %v", err)
 		}
-		tr := open(t, e, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:0"), MaxDatagram: 65504})
+		tr := e.open(t, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:0"), MaxDatagram: 65504})
 		if n, err := tr.Send([]backend.Message{{Buf: make([]byte, 1473), Addr: to}}); n != 0 || !errors.Is(err, unix.EMSGSIZE) {
 			t.Fatalf("send of 1473 bytes on a 1500 link: %d %v", n, err)
 		}
@@ -200,7 +188,7 @@ func TestDriverSpecs(t *testing.T) {
 	})
 
 	t.Run("wildcard-port", func(t *testing.T) {
-		tr := open(t, e, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:20221")})
+		tr := e.open(t, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:20221")})
 		want := netip.AddrPortFrom(a.Addr(), 20221)
 		if tr.LocalAddr() != want {
 			t.Fatalf("local address %s, want %s", tr.LocalAddr(), want)
@@ -214,7 +202,7 @@ func TestDriverSpecs(t *testing.T) {
 
 	t.Run("multicast-publication", func(t *testing.T) {
 		subData := kernelPeer(t, b, port, data)
-		tr := open(t, e, backend.Spec{Local: netip.AddrPortFrom(control, port), Interface: a.Addr()})
+		tr := e.open(t, backend.Spec{Local: netip.AddrPortFrom(control, port), Interface: a.Addr()})
 		steered(t, e, netip.AddrPortFrom(control, port))
 		if out, _ := a.Exec("ip", "maddr", "show", "dev", a.IfName()); !strings.Contains(out, control.String()) {
 			t.Fatalf("the kernel did not join %s:\n%s", control, out)
@@ -237,7 +225,7 @@ func TestDriverSpecs(t *testing.T) {
 
 	t.Run("multicast-subscription", func(t *testing.T) {
 		pubControl := kernelPeer(t, b, port+2, control)
-		tr := open(t, e, backend.Spec{Local: netip.AddrPortFrom(data, port+2), Interface: a.Addr()})
+		tr := e.open(t, backend.Spec{Local: netip.AddrPortFrom(data, port+2), Interface: a.Addr()})
 		steered(t, e, netip.AddrPortFrom(data, port+2))
 		sendFrom(t, b, port+3, netip.AddrPortFrom(data, port+2), "data")
 		if m := receiveOne(t, tr, 2*time.Second); m == nil || string(m.Buf) != "data" {

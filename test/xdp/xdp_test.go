@@ -135,18 +135,8 @@ func exchange(t *testing.T, tr backend.Transport, peer *net.UDPConn, to netip.Ad
 func TestUnicastWithPingAndTCP(t *testing.T) {
 	e := setup(t)
 	local := netip.AddrPortFrom(e.a.Addr(), 20121)
-	tr, err := e.be.Open(backend.Spec{Local: local})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	var peer *net.UDPConn
-	inNS(t, e.b, func() error {
-		var err error
-		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30001})
-		return err
-	})
-	defer peer.Close()
+	tr := e.open(t, backend.Spec{Local: local})
+	peer := e.peer(t, 30001)
 	// A TCP connection across the same veth, open during the exchange.
 	var ln net.Listener
 	inNS(t, e.a, func() error {
@@ -209,11 +199,7 @@ func TestMulticast(t *testing.T) {
 	if _, err := e.b.Exec("ip", "route", "add", "224.0.0.0/4", "dev", e.b.IfName()); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := e.be.Open(backend.Spec{Local: group})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := e.open(t, backend.Spec{Local: group})
 	var peer *net.UDPConn
 	inNS(t, e.b, func() error {
 		ifc, err := net.InterfaceByName(e.b.IfName())
@@ -226,13 +212,7 @@ func TestMulticast(t *testing.T) {
 	defer peer.Close()
 	// The peer receives the group; it sends from an ephemeral socket so it
 	// does not hear its own datagrams.
-	var sender *net.UDPConn
-	inNS(t, e.b, func() error {
-		var err error
-		sender, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice())})
-		return err
-	})
-	defer sender.Close()
+	sender := e.peer(t, 0)
 	before, _ := e.be.XDPStats()
 	const count = 200
 	for i := 0; i < count; i++ {
@@ -336,10 +316,7 @@ func TestWildcardEndpoint(t *testing.T) {
 	if _, err := e.a.Exec("ip", "addr", "add", second.String()+"/32", "dev", e.a.IfName()); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := e.be.Open(backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:20125")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := e.open(t, backend.Spec{Local: netip.MustParseAddrPort("0.0.0.0:20125")})
 	if got := tr.LocalAddr(); got != netip.AddrPortFrom(e.a.Addr(), 20125) {
 		t.Fatalf("local address %s", got)
 	}
@@ -348,13 +325,7 @@ func TestWildcardEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("steered %v", steered)
-	var peer *net.UDPConn
-	inNS(t, e.b, func() error {
-		var err error
-		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30005})
-		return err
-	})
-	defer peer.Close()
+	peer := e.peer(t, 30005)
 	before, _ := e.be.XDPStats()
 	const count = 100
 	for i := 0; i < 2*count; i++ {
@@ -463,18 +434,8 @@ func waitBackendSteers(t *testing.T, be *xdpb.Backend, ap netip.AddrPort, want b
 func TestFragmentsThroughKernelSocket(t *testing.T) {
 	e := setup(t)
 	local := netip.AddrPortFrom(e.a.Addr(), 20131)
-	tr, err := e.be.Open(backend.Spec{Local: local, MaxDatagram: 65504})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	var peer *net.UDPConn
-	inNS(t, e.b, func() error {
-		var err error
-		peer, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IP(e.b.Addr().AsSlice()), Port: 30006})
-		return err
-	})
-	defer peer.Close()
+	tr := e.open(t, backend.Spec{Local: local, MaxDatagram: 65504})
+	peer := e.peer(t, 30006)
 	before, _ := e.be.XDPStats()
 	viaKernel := e.be.ViaKernel()
 	const count = 20
@@ -519,4 +480,22 @@ func TestFragmentsThroughKernelSocket(t *testing.T) {
 	if n := testing.AllocsPerRun(4*64, func() { _, _ = tr.Receive(msgs) }); n != 0 {
 		t.Fatalf("idle Receive: %v allocations", n)
 	}
+}
+
+// open opens an endpoint on the backend, closed when the test ends.
+func (e *env) open(t *testing.T, spec backend.Spec) backend.Transport {
+	t.Helper()
+	tr, err := e.be.Open(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// peer is a kernel UDP socket on host b (port 0: any), closed when the
+// test ends.
+func (e *env) peer(t *testing.T, port uint16) *net.UDPConn {
+	t.Helper()
+	return kernelPeer(t, e.b, port, netip.Addr{})
 }
