@@ -443,7 +443,7 @@ func (c *Conductor) updatePublication(p *ipcPublication, nowNs int64) int {
 	if active {
 		proposed := minSub + p.termWindow
 		if proposed > p.tripLimit {
-			c.clean(p, minSub)
+			logbuffer.CleanTo(p.log, &p.cleanPosition, minSub)
 			p.pubLmt.Set(proposed)
 			p.tripLimit = proposed + p.tripGain
 			work++
@@ -452,21 +452,9 @@ func (c *Conductor) updatePublication(p *ipcPublication, nowNs int64) int {
 	} else if p.pubLmt.Get() > p.consumerPosition {
 		p.pubLmt.Set(p.consumerPosition)
 		p.tripLimit = p.consumerPosition
-		c.clean(p, p.consumerPosition)
+		logbuffer.CleanTo(p.log, &p.cleanPosition, p.consumerPosition)
 	}
 	return work
-}
-
-// clean zeroes the log behind the slowest subscriber, so the space
-// publishers reach next is empty.
-func (c *Conductor) clean(p *ipcPublication, target int64) {
-	// Clean term by term right up to the target: skipping any of the
-	// space would leave old frames where the publisher writes next, and a
-	// subscriber would read them as new. The publisher limit keeps the
-	// gap within a few terms, so the loop is bounded.
-	for i := 0; i < logbuffer.PartitionCount+1 && p.cleanPosition < target; i++ {
-		logbuffer.Clean(p.log, &p.cleanPosition, target)
-	}
 }
 
 // checkPublications runs the slower per-publication timers: unblocking,

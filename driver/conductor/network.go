@@ -476,7 +476,7 @@ func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
 		}
 		proposed := consumer + p.termWindow
 		if proposed > p.pubLmt.Get() {
-			c.cleanNetwork(p, consumer-int64(p.params.termLength))
+			logbuffer.CleanTo(p.log, &p.cleanPosition, consumer-int64(p.params.termLength))
 			p.pubLmt.Set(proposed)
 			work++
 		}
@@ -487,16 +487,10 @@ func (c *Conductor) updateNetworkPublication(p *networkPublication) int {
 		}
 		if p.pubLmt.Get() > snd {
 			p.pubLmt.Set(snd)
-			c.cleanNetwork(p, consumer-int64(p.params.termLength))
+			logbuffer.CleanTo(p.log, &p.cleanPosition, consumer-int64(p.params.termLength))
 		}
 	}
 	return work
-}
-
-func (c *Conductor) cleanNetwork(p *networkPublication, target int64) {
-	for i := 0; i < logbuffer.PartitionCount+1 && p.cleanPosition < target; i++ {
-		logbuffer.Clean(p.log, &p.cleanPosition, target)
-	}
 }
 
 // checkNetworkPublications moves publications through draining, linger

@@ -197,3 +197,14 @@ func Clean(log *LogBuffers, cleanPosition *int64, target int64) {
 	term.PutInt64Ordered(offset, 0)
 	*cleanPosition += int64(length)
 }
+
+// CleanTo is Clean term by term right up to target. A publication's
+// conductor uses it: skipping any of the space would leave old frames
+// where the publisher writes next, and a subscriber would read them as
+// new. The publisher limit keeps the gap within a few terms, and the loop
+// is bounded by that.
+func CleanTo(log *LogBuffers, cleanPosition *int64, target int64) {
+	for i := 0; i < PartitionCount+1 && *cleanPosition < target; i++ {
+		Clean(log, cleanPosition, target)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/aeron-bypass/aeron-bypass/backend"
 )
@@ -28,31 +27,8 @@ func TestDemultiplexBetweenTransports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	recv := func(tr backend.Transport, prefix string) {
-		t.Helper()
-		msgs := make([]backend.Message, 8)
-		got := 0
-		for deadline := time.Now().Add(10 * time.Second); got < count && time.Now().Before(deadline); {
-			n, err := tr.Receive(msgs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range msgs[:n] {
-				if want := fmt.Sprintf("%s%d", prefix, got); string(m.Buf) != want {
-					t.Fatalf("got %q, want %q", m.Buf, want)
-				}
-				got++
-			}
-			if n == 0 {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		if got != count {
-			t.Fatalf("%s received %d of %d", prefix, got, count)
-		}
-	}
-	recv(t1, "for 1: ") // sets transport 2's datagrams aside
-	recv(t2, "for 2: ")
+	receiveInOrder(t, t1, count, "for 1: %d") // sets transport 2's datagrams aside
+	receiveInOrder(t, t2, count, "for 2: %d")
 	if st := e.be.Stats(); st.Drops != 0 || st.DatagramsIn != 2*count {
 		t.Fatalf("stats %+v", st)
 	}
