@@ -188,7 +188,7 @@ func TestAeronXDPDriverKilled(t *testing.T) {
 	sub.Kill()
 	var out string
 	gone := false
-	for deadline := time.Now().Add(5 * time.Second); !gone && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(15 * time.Second); !gone && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		out, _ = a.Exec("ip", "-d", "link", "show", "dev", a.IfName())
 		gone = !strings.Contains(out, "xdp")
 	}
