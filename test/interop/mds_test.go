@@ -27,6 +27,10 @@ import (
 // two-publishers: an ordinary publication per endpoint, two sessions: two
 // images, one transport each, every message of each.
 //
+// dynamic-mdc-destination: one destination names a control address and is
+// fed by a dynamic multi-destination-cast publication, the other by an
+// ordinary one: two images, every message of each.
+//
 // The pairs are (publisher side, subscriber side). With {javaDriver,
 // javaDriver} in their place the test checks the Java programs against
 // Aeron alone.
@@ -79,6 +83,32 @@ func TestMultiDestinationSubscription(t *testing.T) {
 			}
 			r.checkImage(img[0], "A", a.Addr())
 			r.checkImage(img[1], "B", a.Addr())
+			r.log(t)
+		})
+
+		// A destination with its own control address takes a dynamic
+		// multi-destination-cast publication: the subscriber's driver
+		// sends status messages to the publisher's control endpoint
+		// from that destination's socket, and the publisher adds the
+		// destination. A plain unicast publisher feeds the other.
+		t.Run("dynamic-mdc-destination", func(t *testing.T) {
+			control := fmt.Sprintf("%s:40480", a.Addr())
+			d1, d2 := endpoint(40474)+"|control="+control, endpoint(40475)
+			r := runMds(t, mdsCase{
+				pubD: pubD, subD: subD, stream: 1203, messages: messages,
+				images: 2, transports: 1,
+				destinations: []string{d1, d2},
+				publishers: []mdsPublisher{
+					{name: "D", channel: "aeron:udp?control-mode=dynamic|control=" + control + "|term-length=64k"},
+					{name: "U", channel: d2 + "|term-length=64k"},
+				},
+			})
+			img := r.images()
+			if len(img) != 2 {
+				r.fail("subscriber (%s) reported %d images, want 2", r.subSide, len(img))
+			}
+			r.checkImage(img[0], "D", a.Addr())
+			r.checkImage(img[1], "U", a.Addr())
 			r.log(t)
 		})
 	})
