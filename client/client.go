@@ -32,7 +32,12 @@ type Config struct {
 	// ResourceLingerDuration is how long a closed image's log stays mapped
 	// so a poll in progress finishes safely (3s).
 	ResourceLingerDuration time.Duration
-	// IdleStrategy idles the conductor goroutine (sleep 1ms by default).
+	// IdleStrategy idles the conductor goroutine. By default it sleeps
+	// 16 ms between duty cycles, as Aeron's clients do
+	// (aeron.client.idle.sleep.duration), 1 ms while a request awaits
+	// the driver's answer, and wakes at once when a request is sent: an
+	// application's spinning goroutines then share the CPU with few
+	// wake-ups.
 	IdleStrategy agent.IdleStrategy
 	// ErrorHandler receives asynchronous errors: driver timeout, client
 	// timeout, errors for commands nobody waits for. Default: ignore.
@@ -81,9 +86,6 @@ func (c *Config) defaults() {
 	if c.ResourceLingerDuration <= 0 {
 		c.ResourceLingerDuration = 3 * time.Second
 	}
-	if c.IdleStrategy == nil {
-		c.IdleStrategy = agent.Sleeping{Period: time.Millisecond}
-	}
 	if c.ErrorHandler == nil {
 		c.ErrorHandler = func(error) {}
 	}
@@ -117,7 +119,12 @@ type Client struct {
 	onBroadcast func(int32, []byte)
 	stop        chan struct{}
 	done        chan struct{}
-	closeOnce   sync.Once
+	// wake cuts the conductor's idle sleep short when a request is sent;
+	// awaiting is how many requests await an answer, as of the last duty
+	// cycle.
+	wake      chan struct{}
+	awaiting  atomic.Int32
+	closeOnce sync.Once
 }
 
 type pending struct {
@@ -212,7 +219,7 @@ func newClient(ctx context.Context, cfg Config, f *cnc.File) (*Client, error) {
 		pending: map[int64]*pending{}, pubs: map[int64]*publicationLog{}, subs: map[int64]*Subscription{},
 		counters:    map[int64]*Counter{},
 		heartbeatID: counters.NullCounterID,
-		stop:        make(chan struct{}), done: make(chan struct{}),
+		stop:        make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 	c.onBroadcast = c.handleResponse
 	// A driver that is not heartbeating is dead or stopped: fail now
@@ -244,9 +251,30 @@ func (c *Client) Dir() string { return c.cfg.Dir }
 // CncFile is the mapped cnc.dat, for tools.
 func (c *Client) CncFile() *cnc.File { return c.cncFile }
 
+// Idle periods of the conductor goroutine with the default idle strategy.
+const (
+	idleSleep     = 16 * time.Millisecond
+	awaitingSleep = time.Millisecond
+)
+
 func (c *Client) run() {
 	defer close(c.done)
-	idle := c.cfg.IdleStrategy
+	if idle := c.cfg.IdleStrategy; idle != nil {
+		for {
+			select {
+			case <-c.stop:
+				return
+			default:
+			}
+			n, err := c.DoWork()
+			if err != nil {
+				return
+			}
+			idle.Idle(n)
+		}
+	}
+	timer := time.NewTimer(idleSleep)
+	defer timer.Stop()
 	for {
 		select {
 		case <-c.stop:
@@ -257,7 +285,20 @@ func (c *Client) run() {
 		if err != nil {
 			return
 		}
-		idle.Idle(n)
+		if n > 0 {
+			continue
+		}
+		sleep := idleSleep
+		if c.awaiting.Load() > 0 {
+			sleep = awaitingSleep
+		}
+		timer.Reset(sleep)
+		select {
+		case <-c.stop:
+			return
+		case <-c.wake:
+		case <-timer.C:
+		}
 	}
 }
 
@@ -267,6 +308,7 @@ func (c *Client) run() {
 func (c *Client) DoWork() (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer func() { c.awaiting.Store(int32(len(c.pending))) }()
 	if c.closed {
 		if c.failure != nil {
 			return 0, c.failure
@@ -443,6 +485,11 @@ func (c *Client) send(typ int32, encode func(dst []byte, correlationID int64) (i
 	if !c.toDriver.Write(typ, c.cmd[:n]) {
 		delete(c.pending, corr)
 		return nil, 0, fmt.Errorf("send %s: to-driver ring buffer full", command.CommandName(typ))
+	}
+	c.awaiting.Store(int32(len(c.pending)))
+	select {
+	case c.wake <- struct{}{}:
+	default:
 	}
 	return p, corr, nil
 }
