@@ -322,23 +322,35 @@ func (b *Backend) steerWildcards() {
 	addrs := b.addrList
 	for t := range b.wildcards {
 		port := t.local.Port()
-		steered := make([]netip.AddrPort, 0, len(addrs))
+		old := *t.steered.Load()
+		var added, kept []netip.AddrPort
 		for _, a := range addrs {
 			s := netip.AddrPortFrom(a, port)
-			if other, held := b.transports[s]; held && other != t {
+			switch other, held := b.transports[s]; {
+			case held && other != t:
 				slog.Warn("xdp wildcard endpoint: address held by another endpoint", "endpoint", s)
+			case held:
+				kept = append(kept, s)
+			default:
+				added = append(added, s)
+			}
+		}
+		// The transport owns an added address before the program steers
+		// it there, so that Receive takes the first datagram in order
+		// rather than setting it aside; the program stops steering a
+		// removed one before the transport lets it go.
+		grown := append(slices.Clone(old), added...)
+		t.steered.Store(&grown)
+		steered := kept
+		for _, s := range added {
+			if err := b.prog.AddEndpoint(s); err != nil {
+				slog.Warn("xdp wildcard endpoint: steer added address", "endpoint", s, "error", err)
 				continue
 			}
-			if _, had := b.transports[s]; !had {
-				if err := b.prog.AddEndpoint(s); err != nil {
-					slog.Warn("xdp wildcard endpoint: steer added address", "endpoint", s, "error", err)
-					continue
-				}
-				b.transports[s] = t
-			}
+			b.transports[s] = t
 			steered = append(steered, s)
 		}
-		for _, s := range *t.steered.Load() {
+		for _, s := range old {
 			if !slices.Contains(steered, s) {
 				delete(b.transports, s)
 				if err := b.prog.RemoveEndpoint(s); err != nil {
