@@ -259,20 +259,6 @@ const (
 
 func (c *Client) run() {
 	defer close(c.done)
-	if idle := c.cfg.IdleStrategy; idle != nil {
-		for {
-			select {
-			case <-c.stop:
-				return
-			default:
-			}
-			n, err := c.DoWork()
-			if err != nil {
-				return
-			}
-			idle.Idle(n)
-		}
-	}
 	timer := time.NewTimer(idleSleep)
 	defer timer.Stop()
 	for {
@@ -285,20 +271,27 @@ func (c *Client) run() {
 		if err != nil {
 			return
 		}
-		if n > 0 {
-			continue
+		switch {
+		case c.cfg.IdleStrategy != nil:
+			c.cfg.IdleStrategy.Idle(n)
+		case n == 0:
+			c.sleep(timer)
 		}
-		sleep := idleSleep
-		if c.awaiting.Load() > 0 {
-			sleep = awaitingSleep
-		}
-		timer.Reset(sleep)
-		select {
-		case <-c.stop:
-			return
-		case <-c.wake:
-		case <-timer.C:
-		}
+	}
+}
+
+// sleep is the default idle strategy: idleSleep, or awaitingSleep while a
+// request awaits its answer, cut short by a request sent or by Close.
+func (c *Client) sleep(timer *time.Timer) {
+	d := idleSleep
+	if c.awaiting.Load() > 0 {
+		d = awaitingSleep
+	}
+	timer.Reset(d)
+	select {
+	case <-c.stop:
+	case <-c.wake:
+	case <-timer.C:
 	}
 }
 

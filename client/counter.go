@@ -54,7 +54,7 @@ func (c *Client) AddCounter(ctx context.Context, typeID int32, key []byte, label
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	off := int(u.CounterID) * counters.ValueLength
-	if u.CounterID < 0 || off+counters.ValueLength > c.values.Capacity() {
+	if !c.values.Valid(off, counters.ValueLength) {
 		return nil, fmt.Errorf("add counter %q: driver answered counter id %d, beyond the values buffer", label, u.CounterID)
 	}
 	cn := &Counter{client: c, registrationID: corr, id: u.CounterID, value: c.values.Slice(off, counters.ValueLength)}

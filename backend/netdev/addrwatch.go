@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
-	"time"
 
 	"github.com/vishvananda/netlink"
 )
@@ -33,14 +32,14 @@ type AddrWatch struct {
 func (n *Namespace) WatchAddrs(ifc Interface, changed func([]netip.Addr)) (*AddrWatch, error) {
 	w := &AddrWatch{n: n, index: ifc.Index, changed: changed, last: slices.Clone(ifc.Addrs),
 		done: make(chan struct{}), stopped: make(chan struct{})}
-	updates, stop, err := w.subscribe()
+	s, err := w.subscribe()
 	if err != nil {
 		return nil, err
 	}
 	// Addresses may have changed between the caller's look-up and the
 	// subscription.
 	w.reread()
-	go w.follow(updates, stop)
+	go w.follow(s)
 	return w, nil
 }
 
@@ -55,58 +54,38 @@ func (w *AddrWatch) Close() error {
 	return nil
 }
 
-func (w *AddrWatch) subscribe() (chan netlink.AddrUpdate, chan struct{}, error) {
-	updates, stop := make(chan netlink.AddrUpdate, 64), make(chan struct{})
+func (w *AddrWatch) subscribe() (subscription[netlink.AddrUpdate], error) {
+	s := newSubscription[netlink.AddrUpdate](64)
 	ns := w.n.ns
-	err := netlink.AddrSubscribeWithOptions(updates, stop, netlink.AddrSubscribeOptions{
-		Namespace: &ns,
-		ErrorCallback: func(error) {
-			select {
-			case <-stop:
-			default:
-				w.Errors.Add(1)
-			}
-		},
+	err := netlink.AddrSubscribeWithOptions(s.updates, s.stop, netlink.AddrSubscribeOptions{
+		Namespace: &ns, ErrorCallback: s.onError(&w.Errors),
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("follow the addresses of interface %d: %w", w.index, err)
+		return s, fmt.Errorf("follow the addresses of interface %d: %w", w.index, err)
 	}
-	return updates, stop, nil
+	return s, nil
 }
 
-func (w *AddrWatch) follow(updates chan netlink.AddrUpdate, stop chan struct{}) {
+func (w *AddrWatch) follow(s subscription[netlink.AddrUpdate]) {
 	defer close(w.stopped)
-	end := func() {
-		close(stop)
-		for range updates { // let the library's goroutine finish its send
-		}
-	}
 	for {
 		select {
 		case <-w.done:
-			end()
+			s.end()
 			return
-		case u, ok := <-updates:
+		case u, ok := <-s.updates:
 			if ok {
 				if u.LinkIndex == w.index {
 					w.reread()
 				}
 				continue
 			}
-			// The socket failed (an overrun, say): follow again, and read
-			// the addresses, whose changes may have been missed.
-			end()
-			for {
-				w.Errors.Add(1)
-				select {
-				case <-w.done:
-					return
-				case <-time.After(resubscribeDelay):
-				}
-				var err error
-				if updates, stop, err = w.subscribe(); err == nil {
-					break
-				}
+			// The socket failed: follow again, and read the addresses,
+			// whose changes may have been missed.
+			s.end()
+			var closing bool
+			if s, closing = resubscribe(w.done, &w.Errors, w.subscribe); closing {
+				return
 			}
 			w.reread()
 		}

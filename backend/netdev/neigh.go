@@ -118,26 +118,12 @@ func (r *Resolver) Close() error {
 	return nil
 }
 
-// subscription is one notification socket for neighbour changes. Its
-// channel closes when the socket fails or after stop closes.
-type subscription struct {
-	updates chan netlink.NeighUpdate
-	stop    chan struct{}
-}
-
 // subscribe opens a notification socket in the Namespace.
-func (r *Resolver) subscribe() (subscription, error) {
-	s := subscription{updates: make(chan netlink.NeighUpdate, 256), stop: make(chan struct{})}
+func (r *Resolver) subscribe() (subscription[netlink.NeighUpdate], error) {
+	s := newSubscription[netlink.NeighUpdate](256)
 	ns := r.n.ns
 	err := netlink.NeighSubscribeWithOptions(s.updates, s.stop, netlink.NeighSubscribeOptions{
-		Namespace: &ns,
-		ErrorCallback: func(error) {
-			select {
-			case <-s.stop: // the socket closed because we asked
-			default:
-				r.Errors.Add(1)
-			}
-		},
+		Namespace: &ns, ErrorCallback: s.onError(&r.Errors),
 	})
 	if err != nil {
 		return s, fmt.Errorf("follow the neighbour table: %w", err)
@@ -145,17 +131,9 @@ func (r *Resolver) subscribe() (subscription, error) {
 	return s, nil
 }
 
-// end closes the socket and waits for its channel to close, so that the
-// library's receiving goroutine is not left blocked on a send.
-func (s subscription) end() {
-	close(s.stop)
-	for range s.updates {
-	}
-}
-
 // follow applies notifications to the entries and re-probes entries that
 // are stale, failed or gone, until Close.
-func (r *Resolver) follow(s subscription) {
+func (r *Resolver) follow(s subscription[netlink.NeighUpdate]) {
 	defer close(r.stopped)
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -169,35 +147,20 @@ func (r *Resolver) follow(s subscription) {
 				r.apply(u)
 				continue
 			}
+			// The socket failed: follow the table again and re-read
+			// the entries, whose changes may have been lost.
 			s.end()
 			var closing bool
-			if s, closing = r.resubscribe(); closing {
+			if s, closing = resubscribe(r.done, &r.Errors, r.subscribe); closing {
 				return
+			}
+			for _, e := range *r.hops.Load() {
+				_ = r.read(e)
 			}
 		case <-t.C:
 			for _, e := range *r.hops.Load() {
 				r.maybeProbe(e, false)
 			}
-		}
-	}
-}
-
-// resubscribe follows the table again after the notification socket
-// failed (an overrun, say), and re-reads the entries, whose changes may
-// have been lost. It reports closing when Close interrupted it.
-func (r *Resolver) resubscribe() (subscription, bool) {
-	for {
-		r.Errors.Add(1)
-		select {
-		case <-r.done:
-			return subscription{}, true
-		case <-time.After(resubscribeDelay):
-		}
-		if s, err := r.subscribe(); err == nil {
-			for _, e := range *r.hops.Load() {
-				_ = r.read(e)
-			}
-			return s, false
 		}
 	}
 }

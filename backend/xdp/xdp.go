@@ -335,6 +335,9 @@ func (b *Backend) steerWildcards() {
 				added = append(added, s)
 			}
 		}
+		if len(added) == 0 && len(kept) == len(old) {
+			continue // nothing changed for this one
+		}
 		// The transport owns an added address before the program steers
 		// it there, so that Receive takes the first datagram in order
 		// rather than setting it aside; the program stops steering a

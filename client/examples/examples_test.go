@@ -1,13 +1,11 @@
 package examples_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,51 +40,10 @@ func embedded(t *testing.T) string {
 	return e.Dir()
 }
 
-// syncBuffer is output written by the process's copier goroutine and read
-// by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitOutput waits up to 10 s for a background example to print want.
-func waitOutput(t *testing.T, out *syncBuffer, want string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), want); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q after 10s:\n%s", want, out.String())
-		}
-	}
-}
-
 // start runs an example in the background; it is killed when the test ends.
-func start(t *testing.T, bin, dir string, args ...string) *syncBuffer {
+func start(t *testing.T, bin, dir string, args ...string) *aeronjava.Process {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	out := &syncBuffer{}
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, args[0]), append([]string{"-dir", dir}, args[1:]...)...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	return out
+	return aeronjava.Start(t, nil, filepath.Join(bin, args[0]), append([]string{"-dir", dir}, args[1:]...)...)
 }
 
 func run(t *testing.T, bin, dir string, args ...string) string {
@@ -112,17 +69,17 @@ func TestExamples(t *testing.T) {
 	})
 	t.Run("basic", func(t *testing.T) {
 		sub := start(t, bin, dir, "basicsubscriber", "-channel", "aeron:ipc", "-stream", "1011")
-		waitOutput(t, sub, "Subscribing to")
+		sub.WaitOutput(t, "Subscribing to", 10*time.Second)
 		out := run(t, bin, dir, "basicpublisher", "-channel", "aeron:ipc", "-stream", "1011", "-messages", "3")
 		offered := aeronjava.Offered(out)
 		if len(offered) < 2 {
 			t.Fatalf("publisher offered %v of 3:\n%s", offered, out)
 		}
 		last := fmt.Sprintf("<<Hello World! %d>>", offered[len(offered)-1])
-		waitOutput(t, sub, last)
+		sub.WaitOutput(t, last, 10*time.Second)
 		for _, n := range offered {
-			if want := fmt.Sprintf("<<Hello World! %d>>", n); strings.Count(sub.String(), want) != 1 {
-				t.Fatalf("subscriber, want %s once:\n%s", want, sub.String())
+			if want := fmt.Sprintf("<<Hello World! %d>>", n); strings.Count(sub.Output(), want) != 1 {
+				t.Fatalf("subscriber, want %s once:\n%s", want, sub.Output())
 			}
 		}
 	})

@@ -51,11 +51,7 @@ func TestMultiDestinationSubscription(t *testing.T) {
 					destinations: []string{d1, d2},
 				}},
 			})
-			img := r.images()
-			if len(img) != 1 {
-				r.fail("subscriber (%s) reported %d images, want 1", r.subSide, len(img))
-			}
-			r.checkImage(img[0], "M", a.Addr())
+			r.checkImages(a.Addr())
 			removed := starting(r.sub.Output(), "REMOVED ")
 			if len(removed) != 1 || !strings.Contains(removed[0], "destination="+d2+" ") {
 				r.fail("subscriber (%s): no REMOVED line for %s", r.subSide, d2)
@@ -77,12 +73,7 @@ func TestMultiDestinationSubscription(t *testing.T) {
 					{name: "B", channel: d2 + "|term-length=64k"},
 				},
 			})
-			img := r.images()
-			if len(img) != 2 {
-				r.fail("subscriber (%s) reported %d images, want 2", r.subSide, len(img))
-			}
-			r.checkImage(img[0], "A", a.Addr())
-			r.checkImage(img[1], "B", a.Addr())
+			r.checkImages(a.Addr())
 			r.log(t)
 		})
 
@@ -103,12 +94,7 @@ func TestMultiDestinationSubscription(t *testing.T) {
 					{name: "U", channel: d2 + "|term-length=64k"},
 				},
 			})
-			img := r.images()
-			if len(img) != 2 {
-				r.fail("subscriber (%s) reported %d images, want 2", r.subSide, len(img))
-			}
-			r.checkImage(img[0], "D", a.Addr())
-			r.checkImage(img[1], "U", a.Addr())
+			r.checkImages(a.Addr())
 			r.log(t)
 		})
 	})
@@ -264,6 +250,19 @@ func (r *mdsResult) images() []string {
 		}
 	}
 	return out
+}
+
+// checkImages checks the subscriber reported one image per publisher,
+// each carrying that publisher's session from host from.
+func (r *mdsResult) checkImages(from netip.Addr) {
+	r.t.Helper()
+	img := r.images()
+	if len(img) != len(r.c.publishers) {
+		r.fail("subscriber (%s) reported %d images, want %d", r.subSide, len(img), len(r.c.publishers))
+	}
+	for i, p := range r.c.publishers {
+		r.checkImage(img[i], p.name, from)
+	}
 }
 
 // checkImage checks an IMAGE line carries the named publisher's session and

@@ -167,6 +167,20 @@ public final class Mds
     }
 
     /** One image as the subscriber sees it. */
+    /**
+     * The message count at which the track's image reports {@code want}
+     * transports after a removal (printed once), or -1 while it does not yet.
+     */
+    static long transportsDropped(final Track t, final int want)
+    {
+        if (t.image.activeTransportCount() != want)
+        {
+            return -1;
+        }
+        System.out.println("TRANSPORTS session=" + t.image.sessionId() + " count=" + want + " at=" + t.next);
+        return t.next;
+    }
+
     static final class Track
     {
         final Image image;
@@ -294,12 +308,9 @@ public final class Mds
                         " transports-before=" + before + " transports-after=" + t.image.activeTransportCount());
                 }
             }
-            if (removedAt >= 0 && droppedAt < 0 && tracks.get(0).image.activeTransportCount() ==
-                destinations.length - 1)
+            if (removedAt >= 0 && droppedAt < 0)
             {
-                droppedAt = tracks.get(0).next;
-                System.out.println("TRANSPORTS session=" + tracks.get(0).image.sessionId() + " count=" +
-                    (destinations.length - 1) + " at=" + droppedAt);
+                droppedAt = transportsDropped(tracks.get(0), destinations.length - 1);
             }
             if (System.nanoTime() > deadline)
             {
@@ -330,10 +341,9 @@ public final class Mds
         while (failure[0] == null && (System.nanoTime() < quiet ||
             (removedAt >= 0 && droppedAt < 0 && System.nanoTime() < dropLimit)))
         {
-            if (removedAt >= 0 && droppedAt < 0 && tracks.get(0).image.activeTransportCount() ==
-                destinations.length - 1)
+            if (removedAt >= 0 && droppedAt < 0)
             {
-                droppedAt = tracks.get(0).next;
+                droppedAt = transportsDropped(tracks.get(0), destinations.length - 1);
             }
             if (sub.poll(handler, 20) == 0)
             {
